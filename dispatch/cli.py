@@ -1,0 +1,264 @@
+"""The `dispatch` console script: each command parses its arguments, calls one service, prints a summary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.config import Settings
+from dispatch.db import current_revision, make_engine, make_sessionmaker, transaction, upgrade
+from dispatch.demo import STEPS, load_demo, reset_demo_database
+from dispatch.errors import DispatchError, ImportFailed
+from dispatch.geo import make_geocoder
+from dispatch.intake import Call, take_call
+from dispatch.io.exporter import export_rows, write_csv, write_json
+from dispatch.io.importer import TABLE_KINDS, import_files
+from dispatch.io.sources import KINDS
+from dispatch.models import JobStatus, Priority
+from dispatch.sample import generate_history, scenario_name
+from dispatch.store import JobFilter, list_jobs
+
+DEMO_DATABASE_URL = "sqlite:///dispatch-demo.db"
+
+
+@dataclass
+class Env:
+    """Settings and database handles shared by the commands of one invocation."""
+
+    settings: Settings
+    _engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_sessionmaker(self.engine)
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+@click.group()
+@click.version_option(package_name="dispatch")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Field-technician dispatch for appliance after-sales service (database: DISPATCH_DATABASE_URL)."""
+    try:
+        ctx.obj = Env(Settings.from_env())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@pass_env
+def init(env: Env) -> None:
+    """Create the database, or migrate it to the latest schema."""
+    upgrade(env.engine)
+    click.echo(
+        f"database {env.engine.url.render_as_string(hide_password=True)} at schema {current_revision(env.engine)}"
+    )
+
+
+@main.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(KINDS), help="Kind of every file (inferred from each file when omitted).")
+@pass_env
+def import_(env: Env, files: tuple[Path, ...], kind: str | None) -> None:
+    """Import FILES (CSV or JSON); any bad row and nothing is written (errors on stderr, exit 1)."""
+    upgrade(env.engine)
+    geocoder = make_geocoder(env.settings)
+    try:
+        with (
+            click.progressbar(length=len(files), label="importing", file=sys.stderr) as bar,
+            transaction(env.sessions) as session,
+        ):
+            results = import_files(session, [(f, kind) for f in files], env.settings, geocoder, progress=bar.update)
+    except ImportFailed as failed:
+        for error in failed.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(failed.errors)} error(s); nothing was imported", err=True)
+        sys.exit(1)
+    for r in results:
+        click.echo(f"{r.name}: {r.kind}, {r.created} created, {r.updated} updated")
+
+
+@main.command()
+@click.option("--kind", type=click.Choice(sorted(TABLE_KINDS)), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default=None,
+    help="Default: from --output, else csv.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout)."
+)
+@pass_env
+def export(env: Env, kind: str, fmt: str | None, output: Path | None) -> None:
+    """Export one kind in the format `dispatch import` reads back."""
+    fmt = fmt or (output.suffix.lstrip(".").lower() if output and output.suffix.lower() in {".csv", ".json"} else "csv")
+    with env.sessions() as session:
+        rows = export_rows(session, kind, env.settings)
+    writer = write_json if fmt == "json" else write_csv
+    if output is None:
+        writer(kind, rows, click.get_text_stream("stdout"))
+    else:
+        with output.open("w", encoding="utf-8", newline="") as out:
+            writer(kind, rows, out)
+        click.echo(f"{len(rows)} {kind} written to {output}", err=True)
+
+
+@main.command()
+@click.option("--status", multiple=True, type=click.Choice([s.value for s in JobStatus]))
+@click.option("--type", "job_type", help="Job type, e.g. repair.")
+@click.option("--product", help="Product, e.g. air_conditioner.")
+@click.option("--district", help="Customer's district, e.g. 天河区.")
+@click.option("--technician", help="Technician id (jobs it visited).")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="Day the call came in (business timezone).")
+@click.option("--limit", type=int, default=50, show_default=True)
+@pass_env
+def jobs(
+    env: Env,
+    status: tuple[str, ...],
+    job_type: str | None,
+    product: str | None,
+    district: str | None,
+    technician: str | None,
+    day: datetime | None,
+    limit: int,
+) -> None:
+    """List jobs, oldest call first."""
+    criteria = JobFilter(
+        status=status or None,
+        job_type=job_type,
+        product=product,
+        district=district,
+        technician=technician,
+        day=day.date() if day else None,
+        limit=limit,
+    )
+    tz = env.settings.tz
+    with env.sessions() as session:
+        found = list_jobs(session, criteria, tz)
+        for job in found:
+            click.echo(
+                f"{job.external_id:<40} {job.received_at.astimezone(tz):%Y-%m-%d %H:%M}  {job.status:<13} "
+                f"{job.product_code}:{job.job_type_code:<12} {job.customer.district} {job.customer.name}"
+            )
+    click.echo(f"{len(found)} job(s)", err=True)
+
+
+@main.command()
+@click.option("--phone", required=True)
+@click.option("--name", "customer_name", required=True, help="Customer's name.")
+@click.option("--product", required=True)
+@click.option("--type", "job_type", required=True)
+@click.option("--address", default="")
+@click.option("--district", default="")
+@click.option("--fault", default="", help="Fault as the customer describes it.")
+@click.option("--lat", type=float)
+@click.option("--lon", type=float)
+@click.option("--window", nargs=2, type=click.DateTime(["%Y-%m-%dT%H:%M"]), help="Appointment START END (local).")
+@click.option("--duration", type=int, help="Estimated minutes on site.")
+@click.option("--priority", type=click.Choice([p.value for p in Priority]), default="normal")
+@click.option("--serial", default="", help="Serial number of a product the customer owns.")
+@pass_env
+def call(env: Env, window: tuple[datetime, datetime] | None, duration: int | None, **fields: Any) -> None:
+    """Take a call now: match or create the customer file and create the job."""
+    tz = env.settings.tz
+    upgrade(env.engine)
+    start, end = (w.replace(tzinfo=tz) for w in window) if window else (None, None)
+    request = Call(received_at=datetime.now(tz), window_start=start, window_end=end, duration_min=duration, **fields)
+    try:
+        with transaction(env.sessions) as session:
+            result = take_call(session, request, env.settings, make_geocoder(env.settings))
+            job, customer = result.job, result.customer
+    except DispatchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    state = "new customer" if result.new_customer else "known customer"
+    click.echo(f"job {job.external_id} for {customer.name} ({customer.external_id}, {state})")
+    click.echo(f"  target  {job.target_at.astimezone(tz):%Y-%m-%d %H:%M}")
+    click.echo(f"  promise {job.promise_at.astimezone(tz):%Y-%m-%d %H:%M}")
+    if customer.location_approximate:
+        click.echo(f"  location approximate: centre of {customer.district}")
+
+
+@main.command()
+@click.option("--port", default=5000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--check", is_flag=True, help="Load everything, serve nothing, exit 0 when all went well.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Day the sample starts (default: today).")
+@click.pass_context
+def demo(ctx: click.Context, port: int, host: str, check: bool, today: datetime | None) -> None:
+    """Fresh database with the sample centre (first day moved to today), then serve the web UI."""
+    env: Env = ctx.obj
+    if not os.environ.get("DISPATCH_DATABASE_URL"):  # never wipe the default working database
+        env.settings = replace(env.settings, database_url=DEMO_DATABASE_URL)
+    first_day = today.date() if today else datetime.now(env.settings.tz).date()
+    try:
+        reset_demo_database(env.engine, env.sessions)
+        with click.progressbar(length=STEPS, label="loading the sample centre", file=sys.stderr) as bar:
+            summary = load_demo(env.sessions, env.settings, first_day, progress=bar.update)
+    except ImportFailed as failed:
+        for error in failed.errors:
+            click.echo(str(error), err=True)
+        raise click.ClickException("the sample data did not load") from failed
+    except DispatchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    counts = summary.counts
+    click.echo(
+        f"demo database {env.engine.url.render_as_string(hide_password=True)}: scenario {summary.scenario} from "
+        f"{summary.first_day}, {counts['technician']} technicians, {counts['customer']} customers, "
+        f"{counts['job']} jobs, {counts['visit']} visits"
+    )
+    if check:
+        return
+    _serve(env, host, port)
+
+
+@main.command()
+@click.option("--port", default=5000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@pass_env
+def serve(env: Env, host: str, port: int) -> None:
+    """Serve the web UI on the configured database."""
+    upgrade(env.engine)
+    _serve(env, host, port)
+
+
+def _serve(env: Env, host: str, port: int) -> None:
+    from web import create_app  # the CLI may build the app; dispatch's services never import web
+
+    app = create_app({"DATABASE_URL": env.settings.database_url, "SECRET_KEY": "dev"})
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    app.run(host=host, port=port)
+
+
+@main.command()
+@click.argument("scenario_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--days", default=14, show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@pass_env
+def sample(env: Env, scenario_file: Path, out: Path, days: int, seed: int) -> None:
+    """Write a seeded history (customers, products, jobs with visits, stock) for a scenario's own dates."""
+    engine = make_engine("sqlite://")  # a scratch database: the scenario is needed only to build on
+    upgrade(engine)
+    with transaction(make_sessionmaker(engine)) as session:
+        import_files(session, [(scenario_file, "scenario")], env.settings)
+        files = generate_history(session, scenario_name(scenario_file), env.settings, days=days, seed=seed)
+    for path in files.write(out):
+        click.echo(str(path))

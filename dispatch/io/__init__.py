@@ -1,0 +1,1 @@
+"""Import and export of technicians, customers, products, jobs, parts, stock and scenarios."""

@@ -1,0 +1,49 @@
+"""The domain model (SQLAlchemy 2 typed ORM), one module per aggregate."""
+
+from dispatch.models.base import Base
+from dispatch.models.catalog import JobType, Part, ProductKind, StockLevel
+from dispatch.models.customers import Customer, CustomerPhone, OwnedProduct
+from dispatch.models.jobs import (
+    FINISHING_OUTCOMES,
+    Job,
+    JobEvent,
+    JobStatus,
+    Outcome,
+    Priority,
+    Satisfaction,
+    Visit,
+    VisitPart,
+    Warranty,
+)
+from dispatch.models.system import GeocodeCache, Marker, Scenario
+from dispatch.models.workforce import Absence, Depot, Shift, Skill, Technician, WeeklyShift
+
+__all__ = [
+    "FINISHING_OUTCOMES",
+    "Absence",
+    "Base",
+    "Customer",
+    "CustomerPhone",
+    "Depot",
+    "GeocodeCache",
+    "Job",
+    "JobEvent",
+    "JobStatus",
+    "JobType",
+    "Marker",
+    "Outcome",
+    "OwnedProduct",
+    "Part",
+    "Priority",
+    "ProductKind",
+    "Satisfaction",
+    "Scenario",
+    "Shift",
+    "Skill",
+    "StockLevel",
+    "Technician",
+    "Visit",
+    "VisitPart",
+    "Warranty",
+    "WeeklyShift",
+]

@@ -1,0 +1,97 @@
+"""Distances, travel matrices, and locating addresses without ever touching the network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.config import Settings
+from dispatch.errors import NotFound
+from dispatch.geo import TravelModel, distance_matrix_m, geodesic_m, locate
+from dispatch.models import GeocodeCache
+
+GUANGZHOU = [(23.132, 113.34), (23.19, 113.265), (22.945, 113.37), (23.11, 113.45), (23.5486, 113.5867)]
+
+
+def test_matrix_matches_geopy_geodesic() -> None:
+    """The vectorised matrix is within 1 m of geopy's exact geodesic for city distances."""
+    rng = np.random.default_rng(3)
+    points = list(zip(rng.uniform(22.7, 23.7, 40), rng.uniform(113.0, 114.0, 40), strict=True))
+    lat, lon = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    matrix = distance_matrix_m(lat, lon)
+    exact = np.array([[geodesic_m(a, b) for b in points] for a in points])
+    assert np.max(np.abs(matrix - exact)) < 1.0
+    assert np.all(np.diag(matrix) == 0)
+    assert np.allclose(matrix, matrix.T)
+
+
+def test_travel_time_is_road_distance_over_speed() -> None:
+    """Road metres = geodesic x road factor; seconds = road metres / speed."""
+    model = TravelModel(road_factor=1.35, speed_kmh=28.0)
+    m = model.matrix(GUANGZHOU)
+    geodesic = geodesic_m(GUANGZHOU[0], GUANGZHOU[1])
+    assert m.distance_m[0, 1] == round(geodesic * 1.35)
+    assert m.duration_s[0, 1] == round(geodesic * 1.35 / (28.0 / 3.6))
+    assert m.distance_m.dtype == np.int64 and m.distance_m.shape == (5, 5)
+
+
+def test_empty_matrix() -> None:
+    """No points, an empty matrix."""
+    assert TravelModel().matrix([]).distance_m.shape == (0, 0)
+
+
+@dataclass
+class FakeGeocoder:
+    """Answers from a dict and counts calls: stands in for a geopy geocoder."""
+
+    answers: dict[str, tuple[float, float]]
+    calls: list[str] = field(default_factory=list)
+
+    def geocode(self, query: str) -> object | None:
+        self.calls.append(query)
+        found = self.answers.get(query)
+        if found is None:
+            return None
+        return type("Answer", (), {"latitude": found[0], "longitude": found[1]})()
+
+
+def test_geocoder_answer_is_cached(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """An address is geocoded once; later look-ups come from the database cache."""
+    geocoder = FakeGeocoder({"广州市天河区体育西路1号": (23.135, 113.32)})
+    with sessions() as session:
+        first = locate(session, "广州市天河区体育西路1号", "天河区", settings, geocoder)
+        session.commit()
+        second = locate(session, "广州市天河区体育西路1号", "天河区", settings, geocoder)
+        assert (first.lat, first.lon, first.approximate) == (23.135, 113.32, False)
+        assert second == first
+        assert geocoder.calls == ["广州市天河区体育西路1号"]
+        assert session.scalar(select(func.count()).select_from(GeocodeCache)) == 1
+
+
+def test_unknown_address_falls_back_to_district_centre(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """A miss is cached too, and the district centre is used, flagged approximate."""
+    geocoder = FakeGeocoder({})
+    with sessions() as session:
+        where = locate(session, "不存在的地址", "番禺区", settings, geocoder)
+        again = locate(session, "不存在的地址", "番禺区", settings, geocoder)
+    assert where.approximate and again == where
+    assert (where.lat, where.lon) == (22.9379, 113.3849)
+    assert len(geocoder.calls) == 1
+
+
+def test_without_geocoder_district_centre_is_used(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """The default (no geocoder) never looks anything up and uses the district table."""
+    with sessions() as session:
+        where = locate(session, "广州市白云区某街", "白云区", settings)
+    assert where.approximate
+    assert (where.lat, where.lon) == (23.1575, 113.2730)
+
+
+def test_unknown_district_without_geocoder_is_an_error(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """No coordinates, no geocoder and an unknown district: a clear error naming the district."""
+    with sessions() as session, pytest.raises(NotFound, match="火星区"):
+        locate(session, "某地", "火星区", settings)

@@ -1,0 +1,30 @@
+"""The app factory and the start page on a real (temporary) database."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.config import Settings
+from tests.conftest import DATA
+from tests.helpers import run_import
+
+
+def test_start_page_counts_what_is_stored(
+    client: FlaskClient, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """After importing the normal scenario the page shows its 30 technicians and 300 jobs."""
+    empty = client.get("/")
+    assert empty.status_code == 200 and 'id="count-technicians">0<' in empty.text
+    run_import(sessions, settings, DATA / "scenarios" / "guangzhou-normal.json")
+    page = client.get("/")
+    assert 'id="count-technicians">30<' in page.text
+    assert 'id="count-jobs">300<' in page.text
+    assert "技术员" in page.text and "Technicians" in page.text
+
+
+def test_health_reports_schema(client: FlaskClient) -> None:
+    """/healthz answers ok with the migrated schema revision."""
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.get_json() == {"status": "ok", "schema": "0001"}
