@@ -114,7 +114,7 @@ def export(env: Env, kind: str, fmt: str | None, output: Path | None) -> None:
         rows = export_rows(session, kind, env.settings)
     writer = write_json if fmt == "json" else write_csv
     if output is None:
-        writer(kind, rows, click.get_text_stream("stdout"))
+        writer(kind, rows, sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as out:
             writer(kind, rows, out)
