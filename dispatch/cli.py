@@ -13,6 +13,7 @@ import click
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from dispatch.bench import matrix_report, update_section
 from dispatch.config import Settings
 from dispatch.db import current_revision, make_engine, make_sessionmaker, transaction, upgrade
 from dispatch.demo import STEPS, load_demo, reset_demo_database
@@ -262,3 +263,22 @@ def sample(env: Env, scenario_file: Path, out: Path, days: int, seed: int) -> No
         files = generate_history(session, scenario_name(scenario_file), env.settings, days=days, seed=seed)
     for path in files.write(out):
         click.echo(str(path))
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks; results are written to BENCHMARKS.md."""
+
+
+@bench.command()
+@click.option("--points", multiple=True, type=int, default=(500, 1000, 2000), show_default=True)
+@click.option("--runs", default=7, show_default=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"), show_default=True
+)
+def matrix(points: tuple[int, ...], runs: int, out: Path) -> None:
+    """Time the travel matrices (target: 2,000 points well under a second)."""
+    command = "dispatch bench matrix " + " ".join(f"--points {n}" for n in points) + f" --runs {runs}"
+    report = matrix_report(list(points), runs, command)
+    update_section(out, "Travel matrix", report)
+    click.echo(report)

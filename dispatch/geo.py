@@ -130,7 +130,8 @@ def make_geocoder(settings: Settings) -> Geocoder | None:
     if not settings.geocoder:
         return None
     service = get_geocoder_for_service(settings.geocoder)
-    return service(**dict(settings.geocoder_options))  # type: ignore[no-any-return]
+    geocoder: Geocoder = service(**dict(settings.geocoder_options))
+    return geocoder
 
 
 def locate(

@@ -408,7 +408,9 @@ def _add_years(day: date, years: int) -> date:
 
 
 def _parts_by_product() -> list[tuple[str, str | None]]:
-    pairs = {(part, product) for product, faults in FAULTS.items() for _, _, part in faults if part}
+    pairs: set[tuple[str, str | None]] = {
+        (part, product) for product, faults in FAULTS.items() for _, _, part in faults if part
+    }
     pairs |= {(part, product) for product, part in MAINTENANCE_PART.items() if part}
     pairs.add(("GEN-INSTALL-KIT", None))
     return sorted(pairs, key=lambda p: p[0])

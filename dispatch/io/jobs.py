@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
@@ -110,7 +112,8 @@ class JobRow:
     visits: list[VisitRow] = field(default_factory=list)
 
 
-def _choice(options: type[Priority] | type[Warranty] | type[JobStatus] | type[Outcome] | type[Satisfaction]):  # type: ignore[no-untyped-def]
+def _choice(options: type[StrEnum]) -> Callable[[Any], str]:
+    """A parser accepting only the values of `options`."""
     allowed = [o.value for o in options]
 
     def parse(value: Any) -> str:

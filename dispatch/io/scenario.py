@@ -399,7 +399,7 @@ def _write_pattern(tech: Technician, shifts: list[ShiftRow], tz: ZoneInfo) -> No
     by_weekday = {s.start.astimezone(tz).weekday(): hours(s) for s in shifts}
     usual = Counter(hours(s) for s in shifts).most_common(1)[0][0]
     specs = [
-        cells.WeeklyShiftSpec(weekday, *by_weekday.get(weekday, usual))  # type: ignore[arg-type]
+        cells.WeeklyShiftSpec(weekday, *by_weekday.get(weekday, usual))
         for weekday in range(7)
         if weekday in by_weekday or weekday < 5
     ]
@@ -408,7 +408,7 @@ def _write_pattern(tech: Technician, shifts: list[ShiftRow], tz: ZoneInfo) -> No
 
 def _write_customers(session: Session, data: ScenarioData, counts: Counts) -> dict[str, Customer]:
     existing = existing_by_key(session, Customer, "external_id", list(data.customers))
-    first_call = {}
+    first_call: dict[str, datetime] = {}
     for call in data.calls:
         first_call.setdefault(call["customer"], call["received_at"])
     for customer_id, c in data.customers.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from dispatch.io.cells import is_blank
 from dispatch.models import Customer, Depot, Job, JobType, OwnedProduct, Part, ProductKind, Technician
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 @dataclass
@@ -88,7 +89,13 @@ class RowReader:
         self.failed = True
         self.context.errors.append(RowError(self.source, self.number, field_name, reason))
 
-    def get(self, field_name: str, parse: Callable[[Any], T], default: T | None = None) -> T | None:
+    @overload
+    def get(self, field_name: str, parse: Callable[[Any], T]) -> T | None: ...
+
+    @overload
+    def get(self, field_name: str, parse: Callable[[Any], T], default: D) -> T | D: ...
+
+    def get(self, field_name: str, parse: Callable[[Any], Any], default: Any = None) -> Any:
         """The parsed cell, or `default` when blank or bad (bad also records an error)."""
         value = self.cells.get(field_name)
         if is_blank(value):

@@ -95,3 +95,22 @@ def test_unknown_district_without_geocoder_is_an_error(sessions: sessionmaker[Se
     """No coordinates, no geocoder and an unknown district: a clear error naming the district."""
     with sessions() as session, pytest.raises(NotFound, match="火星区"):
         locate(session, "某地", "火星区", settings)
+
+
+def test_configured_geocoder_is_built_from_settings() -> None:
+    """DISPATCH_GEOCODER names a geopy service; its options are passed on; nothing is looked up."""
+    from geopy.geocoders import Nominatim
+
+    from dispatch.geo import make_geocoder
+
+    geocoder = make_geocoder(Settings(geocoder="nominatim", geocoder_options={"user_agent": "dispatch-test"}))
+    assert isinstance(geocoder, Nominatim)
+    assert make_geocoder(Settings()) is None
+
+
+def test_settings_read_from_environment() -> None:
+    """DISPATCH_* variables are parsed to their types; a bad number names its variable."""
+    settings = Settings.from_env({"DISPATCH_TARGET_HOURS": "4", "DISPATCH_GEOCODER_OPTIONS": '{"timeout": 3}'})
+    assert settings.target_hours == 4.0 and settings.geocoder_options == {"timeout": 3}
+    with pytest.raises(ValueError, match="DISPATCH_SPEED_KMH"):
+        Settings.from_env({"DISPATCH_SPEED_KMH": "fast"})
