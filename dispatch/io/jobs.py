@@ -132,10 +132,8 @@ def _read_job(row: RowReader, stored_status: dict[str, str]) -> JobRow | None:
     received_at = row.need("received_at", moment)
     duration = row.need("duration_min", cells.positive_integer)
     row.reference("customer", "customers", customer)
-    if product and product not in row.context.known["product_kinds"]:
-        row.fail("product", f"unknown product {product!r}")
-    if job_type and job_type not in row.context.known["job_types"]:
-        row.fail("job_type", f"unknown job type {job_type!r}")
+    row.vocabulary("product", product)
+    row.vocabulary("job_type", job_type, "job type")
     window_start = row.get("window_start", moment)
     window_end = row.get("window_end", moment)
     if (window_start is None) != (window_end is None):

@@ -182,12 +182,7 @@ def _read_technicians(section: _Section, data: ScenarioData, prefix: str, when: 
         )
         if depot and prefix + depot not in depots:
             row.fail("depot", f"no depot {depot!r} in this scenario")
-        skills = row.get("skills", lambda v: [cells.skill(s) for s in cells.items(v)], []) or []
-        for product, job_type in skills:
-            if product not in section.context.known["product_kinds"]:
-                row.fail("skills", f"unknown product {product!r}")
-            if job_type not in section.context.known["job_types"]:
-                row.fail("skills", f"unknown job type {job_type!r}")
+        skills = row.skills()
         shifts = [_read_shift(row, s, when) for s in raw.get("shifts") or []]
         if not row.failed:
             data.technicians.append(
@@ -195,7 +190,7 @@ def _read_technicians(section: _Section, data: ScenarioData, prefix: str, when: 
                     "id": prefix + str(tech_id),
                     "name": name,
                     "depot": prefix + str(depot),
-                    "skills": sorted(set(skills)),
+                    "skills": skills,
                     "shifts": [s for s in shifts if s is not None],
                 }
             )
@@ -238,10 +233,8 @@ def _read_calls(section: _Section, data: ScenarioData, prefix: str, when: Callab
         seen.add(call_id or "")
         received = row.need("received_at", when)
         job_type, product = row.need("job_type", cells.text), row.need("product", cells.text)
-        if product and product not in section.context.known["product_kinds"]:
-            row.fail("product", f"unknown product {product!r}")
-        if job_type and job_type not in section.context.known["job_types"]:
-            row.fail("job_type", f"unknown job type {job_type!r}")
+        row.vocabulary("product", product)
+        row.vocabulary("job_type", job_type, "job type")
         duration = row.need("duration_min", cells.positive_integer)
         actual = row.get("actual_duration_min", cells.positive_integer)
         priority = row.get("priority", cells.text, Priority.NORMAL.value) or Priority.NORMAL.value

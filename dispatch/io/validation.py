@@ -113,6 +113,20 @@ class RowReader:
             return None
         return self.get(field_name, parse)
 
+    def vocabulary(self, field_name: str, value: str | None, kind: str = "product") -> None:
+        """Check that `value` is a known product (or, with kind="job type", a known job type)."""
+        known = self.context.known["product_kinds" if kind == "product" else "job_types"]
+        if value and value not in known:
+            self.fail(field_name, f"unknown {kind} {value!r}")
+
+    def skills(self, field_name: str = "skills") -> list[tuple[str, str]]:
+        """A list cell of `<product>:<job_type>` certifications, each checked against the vocabularies."""
+        skills = self.get(field_name, lambda v: [cells.skill(s) for s in cells.items(v)], [])
+        for product, job_type in skills:
+            self.vocabulary(field_name, product)
+            self.vocabulary(field_name, job_type, "job type")
+        return sorted(set(skills))
+
     def reference(self, field_name: str, kind: str, value: str | None) -> None:
         """Check that `value` names a known record of `kind`."""
         if value and value not in self.context.known[kind]:

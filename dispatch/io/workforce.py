@@ -88,12 +88,7 @@ def _read_technician(row: RowReader) -> TechnicianRow | None:
         row.need("depot", cells.text),
     )
     row.reference("depot", "depots", depot)
-    skills = row.get("skills", lambda v: [cells.skill(s) for s in cells.items(v)], [])
-    for product, job_type in skills or []:
-        if product not in row.context.known["product_kinds"]:
-            row.fail("skills", f"unknown product {product!r}")
-        if job_type not in row.context.known["job_types"]:
-            row.fail("skills", f"unknown job type {job_type!r}")
+    skills = row.skills()
     phone = row.get("phone", cells.text, "") or ""
     weekly = row.get("weekly_shifts", cells.weekly_shifts, []) or []
     days_off = row.get("absences", cells.absences, []) or []
@@ -105,7 +100,7 @@ def _read_technician(row: RowReader) -> TechnicianRow | None:
         name=name,
         phone=phone,
         depot=depot,
-        skills=sorted(set(skills or [])),
+        skills=skills,
         weekly_shifts=weekly,
         absences=days_off,
         active=bool(active),
