@@ -1,0 +1,418 @@
+"""solve(problem, params) -> Plan with OR-Tools' routing library; the only module importing ortools.
+
+Model: each (technician, shift) is one routing vehicle. Arc cost = distance weight x distance.
+A time dimension (transit = service at the origin + travel) carries windows, shifts, breaks,
+overtime (soft upper bound at shift end) and the promise (soft upper bound per job); a copy of it
+carries the target, because OR-Tools keeps one soft bound per variable. A visit-count dimension
+carries fixed positions and maximum visits; one capacity dimension per spare part carries stock.
+Jobs are optional (disjunctions) at `drop x priority`, so a plan always exists.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from solver.params import SolveParams
+from solver.plan import BreakTaken, Figures, Plan, Reason, Route, Status, Stop, Unassigned
+from solver.prechecks import Candidate, classify
+from solver.problem import Break, DispatchProblem, Job, Shift, Technician
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Routing nodes: 0..J-1 the plannable jobs, then a start and an end node per vehicle."""
+
+    jobs: list[int]  # problem job index of each job node
+    vehicles: list[tuple[int, int]]  # (technician index, shift index) of each vehicle
+    locations: NDArray[np.int64]  # matrix location of each node
+    service: NDArray[np.int64]  # service time of each node
+
+    def start_node(self, vehicle: int) -> int:
+        return len(self.jobs) + 2 * vehicle
+
+    def end_node(self, vehicle: int) -> int:
+        return len(self.jobs) + 2 * vehicle + 1
+
+
+def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_start: Plan | None = None) -> Plan:
+    """Plan the problem's jobs; jobs that cannot or could not be served come back unassigned with a reason.
+
+    Parameters
+    ----------
+    problem
+        The frozen problem.
+    params
+        Limits and strategies (default: 10 s, parallel cheapest insertion, guided local search).
+    warm_start
+        A previous plan whose routes seed the search (re-planning is then fast and stable).
+    """
+    params = params or SolveParams()
+    began = time.perf_counter()
+    unassigned: list[Unassigned] = []
+    candidates: dict[int, list[Candidate]] = {}
+    for j, job in enumerate(problem.jobs):
+        fits, reason = classify(problem, job)
+        if reason is None:
+            candidates[j] = fits
+        else:
+            unassigned.append(Unassigned(job.id, reason))
+    vehicles = [(t, k) for t, tech in enumerate(problem.technicians) for k in range(len(tech.shifts))]
+    if not candidates or not vehicles:
+        return _plan(problem, (), unassigned, 0, Status.EMPTY, began)
+    layout = _layout(problem, sorted(candidates), vehicles)
+    model = _RoutingModel(problem, layout, candidates)
+    solution = model.run(params, warm_start)
+    if solution is None:
+        dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
+        return _plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
+    routes, served = model.routes(solution)
+    unassigned += [
+        Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs if problem.jobs[j].id not in served
+    ]
+    return _plan(problem, tuple(routes), unassigned, solution.ObjectiveValue(), Status.OPTIMAL_OR_FEASIBLE, began)
+
+
+def _layout(problem: DispatchProblem, jobs: list[int], vehicles: list[tuple[int, int]]) -> _Layout:
+    locations = [problem.jobs[j].location for j in jobs]
+    service = [problem.jobs[j].service for j in jobs]
+    for t, _ in vehicles:
+        tech = problem.technicians[t]
+        locations += [tech.start_location, tech.end_location]
+        service += [0, 0]
+    return _Layout(jobs, vehicles, np.asarray(locations, dtype=np.int64), np.asarray(service, dtype=np.int64))
+
+
+class _RoutingModel:
+    """The OR-Tools model of one problem."""
+
+    def __init__(self, problem: DispatchProblem, layout: _Layout, candidates: dict[int, list[Candidate]]) -> None:
+        self.problem = problem
+        self.layout = layout
+        n_vehicles = len(layout.vehicles)
+        starts = [layout.start_node(v) for v in range(n_vehicles)]
+        ends = [layout.end_node(v) for v in range(n_vehicles)]
+        self.manager = pywrapcp.RoutingIndexManager(len(layout.locations), n_vehicles, starts, ends)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        loc = layout.locations
+        self.travel = problem.duration[np.ix_(loc, loc)]
+        self.distance = problem.distance[np.ix_(loc, loc)]
+        self._arc_costs()
+        self.time = self._time_dimension("time")
+        self.target_time = self._time_dimension("target") if self._needs_target_copy() else None
+        self._shifts_and_breaks()
+        self._jobs(candidates)
+        self._counts()
+        self._parts()
+
+    # --- model building -------------------------------------------------------------------
+    def _arc_costs(self) -> None:
+        weights = self.problem.weights
+        cost = (self.distance * weights.distance).tolist()
+        self.routing.SetArcCostEvaluatorOfAllVehicles(self.routing.RegisterTransitMatrix(cost))
+
+    def _time_dimension(self, name: str) -> pywrapcp.RoutingDimension:
+        transit = (self.travel + self.layout.service[:, None]).tolist()
+        callback = self.routing.RegisterTransitMatrix(transit)
+        horizon = self.problem.horizon + 1
+        self.routing.AddDimension(callback, horizon, horizon, False, name)
+        dimension = self.routing.GetDimensionOrDie(name)
+        if name == "time":
+            weights = self.problem.weights
+            dimension.SetSpanCostCoefficientForAllVehicles(weights.route_time)
+            dimension.SetGlobalSpanCostCoefficient(weights.balance)
+        return dimension
+
+    def _needs_target_copy(self) -> bool:
+        return any(self.problem.jobs[j].target is not None for j in self.layout.jobs) and any(
+            self.problem.jobs[j].promise is not None for j in self.layout.jobs
+        )
+
+    def _shifts_and_breaks(self) -> None:
+        solver = self.routing.solver()
+        visit_transits = [int(self.layout.service[self.manager.IndexToNode(i)]) for i in range(self.routing.Size())]
+        for v, (t, k) in enumerate(self.layout.vehicles):
+            shift = self.problem.technicians[t].shifts[k]
+            start, end = self.routing.Start(v), self.routing.End(v)
+            for dimension in self._time_dimensions():
+                dimension.CumulVar(start).SetRange(shift.start, shift.end)
+                dimension.CumulVar(end).SetRange(shift.start, shift.end + shift.max_overtime)
+            if shift.max_overtime:
+                self.time.SetCumulVarSoftUpperBound(end, shift.end, self.problem.weights.overtime)
+            if shift.pause is not None and shift.pause.duration > 0:
+                pause = solver.FixedDurationIntervalVar(
+                    shift.pause.earliest, shift.pause.latest, shift.pause.duration, False, f"break {v}"
+                )
+                self.time.SetBreakIntervalsOfVehicle([pause], v, visit_transits)
+        if self.target_time is not None:
+            for v in range(len(self.layout.vehicles)):
+                for index in (self.routing.Start(v), self.routing.End(v)):
+                    solver.Add(self.target_time.CumulVar(index) == self.time.CumulVar(index))
+
+    def _time_dimensions(self) -> list[pywrapcp.RoutingDimension]:
+        return [self.time] if self.target_time is None else [self.time, self.target_time]
+
+    def _jobs(self, candidates: dict[int, list[Candidate]]) -> None:
+        weights = self.problem.weights
+        solver = self.routing.solver()
+        vehicle_of = {pair: v for v, pair in enumerate(self.layout.vehicles)}
+        for node, j in enumerate(self.layout.jobs):
+            job = self.problem.jobs[j]
+            index = self.manager.NodeToIndex(node)
+            allowed = sorted(vehicle_of[(c.technician, c.shift)] for c in candidates[j])
+            # SetAllowedVehiclesForIndex rejects a list in OR-Tools 9.15's Python binding.
+            self.routing.VehicleVar(index).SetValues([-1, *allowed])
+            self.routing.AddDisjunction([index], max(1, round(weights.drop * job.priority)))
+            self._window(index, job)
+            if self.target_time is not None:
+                solver.Add(self.target_time.CumulVar(index) == self.time.CumulVar(index))
+            self._deadlines(index, job)
+            if job.pin_start is not None:
+                self.time.CumulVar(index).SetValue(job.pin_start)
+            if job.dispatched_to is not None and weights.move:
+                self._stay_with(index, job.dispatched_to)
+
+    def _window(self, index: int, job: Job) -> None:
+        if not job.windows:
+            return
+        windows = sorted(job.windows, key=lambda w: w.start)
+        for dimension in self._time_dimensions():
+            cumul = dimension.CumulVar(index)
+            cumul.SetRange(windows[0].start, windows[-1].end)
+            for before, after in itertools.pairwise(windows):
+                if after.start > before.end + 1:
+                    cumul.RemoveInterval(before.end + 1, after.start - 1)
+
+    def _deadlines(self, index: int, job: Job) -> None:
+        weights = self.problem.weights
+        if job.promise is not None:
+            self.time.SetCumulVarSoftUpperBound(index, job.promise, round(weights.promise_late * job.priority))
+        if job.target is not None:
+            dimension = self.target_time if job.promise is not None and self.target_time is not None else self.time
+            dimension.SetCumulVarSoftUpperBound(index, job.target, round(weights.target_late * job.priority))
+
+    def _stay_with(self, index: int, technician_id: str) -> None:
+        """Moving the job off the vehicles of the technician it was dispatched to costs `move`."""
+        for v, (t, _) in enumerate(self.layout.vehicles):
+            if self.problem.technicians[t].id == technician_id:
+                self.routing.AddSoftSameVehicleConstraint([index, self.routing.Start(v)], self.problem.weights.move)
+                return
+
+    def _counts(self) -> None:
+        jobs = [self.problem.jobs[j] for j in self.layout.jobs]
+        techs = self.problem.technicians
+        if not any(j.pin_position is not None for j in jobs) and all(t.max_visits is None for t in techs):
+            return
+        size = len(jobs) + 1
+        self.routing.AddConstantDimension(1, size + 1, True, "visits")
+        visits = self.routing.GetDimensionOrDie("visits")
+        for node, job in enumerate(jobs):
+            if job.pin_position is not None:
+                visits.CumulVar(self.manager.NodeToIndex(node)).SetValue(job.pin_position + 1)
+        for v, (t, _) in enumerate(self.layout.vehicles):
+            limit = techs[t].max_visits
+            if limit is not None:
+                visits.CumulVar(self.routing.End(v)).SetMax(limit + 1)
+
+    def _parts(self) -> None:
+        jobs = [self.problem.jobs[j] for j in self.layout.jobs]
+        kinds = sorted({p for job in jobs for p in job.parts})
+        for kind in kinds:
+            demand = [job.parts.get(kind, 0) for job in jobs] + [0] * (2 * len(self.layout.vehicles))
+            callback = self.routing.RegisterUnaryTransitVector(demand)
+            capacity = [self.problem.technicians[t].parts.get(kind, 0) for t, _ in self.layout.vehicles]
+            self.routing.AddDimensionWithVehicleCapacity(callback, 0, capacity, True, f"part {kind}")
+
+    # --- solving ------------------------------------------------------------------------------
+    def run(self, params: SolveParams, warm_start: Plan | None) -> pywrapcp.Assignment | None:
+        search = pywrapcp.DefaultRoutingSearchParameters()
+        search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
+        search.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic)
+        search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+        if params.solution_limit is not None:
+            search.solution_limit = params.solution_limit
+        search.log_search = params.log_search
+        initial = self._initial(warm_start) if warm_start is not None else None
+        if initial is not None:
+            return self.routing.SolveFromAssignmentWithParameters(initial, search)
+        return self.routing.SolveWithParameters(search)
+
+    def _initial(self, plan: Plan) -> pywrapcp.Assignment | None:
+        node_of = {self.problem.jobs[j].id: node for node, j in enumerate(self.layout.jobs)}
+        routes: list[list[int]] = []
+        for t, k in self.layout.vehicles:
+            previous = plan.route_of(self.problem.technicians[t].id, k)
+            stops = previous.stops if previous is not None else ()
+            routes.append([self.manager.NodeToIndex(node_of[s.job]) for s in stops if s.job in node_of])
+        self.routing.CloseModel()
+        return self.routing.ReadAssignmentFromRoutes(routes, True)
+
+    # --- reading the solution -----------------------------------------------------------------
+    def routes(self, solution: pywrapcp.Assignment) -> tuple[list[Route], set[str]]:
+        breaks = _break_starts(solution)
+        routes, served = [], set()
+        for v, (t, k) in enumerate(self.layout.vehicles):
+            nodes = self._nodes(solution, v)
+            if not nodes:
+                continue
+            tech = self.problem.technicians[t]
+            starts = [solution.Min(self.time.CumulVar(self.manager.NodeToIndex(n))) for n in nodes]
+            route = _schedule(self.problem, tech, k, [self.layout.jobs[n] for n in nodes], starts, breaks.get(v))
+            routes.append(route)
+            served |= {s.job for s in route.stops}
+        return routes, served
+
+    def _nodes(self, solution: pywrapcp.Assignment, v: int) -> list[int]:
+        nodes = []
+        index = solution.Value(self.routing.NextVar(self.routing.Start(v)))
+        while not self.routing.IsEnd(index):
+            nodes.append(self.manager.IndexToNode(index))
+            index = solution.Value(self.routing.NextVar(index))
+        return nodes
+
+
+def _break_starts(solution: pywrapcp.Assignment) -> dict[int, int]:
+    """Vehicle -> the start OR-Tools chose for its break."""
+    found = {}
+    container = solution.IntervalVarContainer()
+    for i in range(container.Size()):
+        element = container.Element(i)
+        name = element.Var().Name()
+        if name.startswith("break ") and element.PerformedValue():
+            found[int(name.split()[1])] = element.StartValue()
+    return found
+
+
+def _schedule(
+    problem: DispatchProblem,
+    tech: Technician,
+    shift_index: int,
+    jobs: list[int],
+    starts: list[int],
+    break_start: int | None,
+) -> Route:
+    """Times of one route in the order OR-Tools chose.
+
+    The route is simulated forward, each service as early as its window allows, trying break
+    positions near OR-Tools' choice first (OR-Tools' own placement is always among the feasible).
+    """
+    shift = tech.shifts[shift_index]
+    pause = shift.pause if shift.pause is not None and shift.pause.duration > 0 else None
+    places = [tech.start_location] + [problem.jobs[j].location for j in jobs] + [tech.end_location]
+    legs = [int(problem.duration[a, b]) for a, b in itertools.pairwise(places)]
+    route_jobs = [problem.jobs[j] for j in jobs]
+    distance = sum(int(problem.distance[a, b]) for a, b in itertools.pairwise(places))
+    for placement in _break_options(pause, break_start, starts, legs, shift):
+        simulated = _simulate(route_jobs, legs, shift, pause, placement)
+        if simulated is not None:
+            depart, stops, back, breaks = simulated
+            return Route(tech.id, shift_index, depart, stops, back, breaks, None, distance)
+    # No placement fits (should not happen): report OR-Tools' times; the checker will say what breaks.
+    ends = [s + j.service for s, j in zip(starts, route_jobs, strict=True)]
+    stops = tuple(Stop(j.id, s, s, e) for j, s, e in zip(route_jobs, starts, ends, strict=True))
+    return Route(tech.id, shift_index, shift.start, stops, ends[-1] + legs[-1], (), None, distance)
+
+
+def _break_options(
+    pause: Break | None, chosen: int | None, starts: list[int], legs: list[int], shift: Shift
+) -> list[tuple[int, int] | None]:
+    """(gap, earliest start) pairs to try: the gap holding OR-Tools' break first, then the others."""
+    if pause is None:
+        return [None]
+    gaps = list(range(len(legs)))
+    if chosen is not None:
+        holding = sum(1 for s in starts if s <= chosen)  # breaks before the first later service
+        gaps.sort(key=lambda g: abs(g - holding))
+    options: list[tuple[int, int] | None] = []
+    for g in gaps:
+        options += [(g, pause.earliest), (g, chosen if chosen is not None else pause.earliest), (g, pause.latest)]
+    return options
+
+
+def _simulate(
+    jobs: list[Job], legs: list[int], shift: Shift, pause: Break | None, placement: tuple[int, int] | None
+) -> tuple[int, tuple[Stop, ...], int, tuple[BreakTaken, ...]] | None:
+    """Forward schedule with the break in gap `placement[0]`, starting no earlier than `placement[1]`.
+
+    The checker's rule: a break starting before the drive could end (at the stop being left, or a
+    pause on the way) delays the arrival by its length; a later one is taken at the next stop,
+    while waiting, and ends before the service starts.
+    """
+    gap, not_before = placement if placement is not None else (-1, 0)
+    first_start = _earliest_start(jobs[0], shift.start + legs[0])
+    if first_start is None:
+        return None
+    depart = shift.start if gap == 0 else max(shift.start, first_start - legs[0])
+    ready = depart
+    stops: list[Stop] = []
+    breaks: list[BreakTaken] = []
+    for i, leg in enumerate(legs):
+        arrival, pause_end = ready + leg, None
+        if i == gap and pause is not None:
+            b = max(pause.earliest, ready, not_before)
+            if b > pause.latest:
+                return None
+            if b < ready + leg:
+                arrival += pause.duration  # before or during the drive: it arrives that much later
+            else:
+                pause_end = b + pause.duration  # while waiting at the next stop
+            breaks.append(BreakTaken(b, b + pause.duration, i - 1))
+        if i == len(jobs):
+            back = arrival
+            if back > shift.end + shift.max_overtime:  # a break after the return ends the day: no bound
+                return None
+            return depart, tuple(stops), back, tuple(breaks)
+        job = jobs[i]
+        start = _earliest_start(job, max(arrival, pause_end or arrival))
+        if start is None:
+            return None
+        stops.append(Stop(job.id, arrival, start, start + job.service))
+        ready = start + job.service
+    return None
+
+
+def _earliest_start(job: Job, ready: int) -> int | None:
+    """The first moment at or after `ready` that a service may start (window, pinned start)."""
+    if job.pin_start is not None:
+        return job.pin_start if job.pin_start >= ready else None
+    if not job.windows:
+        return ready
+    for window in sorted(job.windows, key=lambda w: w.start):
+        if ready <= window.end:
+            return max(ready, window.start)
+    return None
+
+
+def _plan(
+    problem: DispatchProblem,
+    routes: tuple[Route, ...],
+    unassigned: list[Unassigned],
+    objective: int,
+    status: Status,
+    began: float,
+) -> Plan:
+    jobs = {j.id: j for j in problem.jobs}
+    stops = [(s, jobs[s.job]) for r in routes for s in r.stops]
+    figures = Figures(
+        served=len(stops),
+        unassigned=len(unassigned),
+        on_target=sum(1 for s, j in stops if j.target is None or s.arrival <= j.target),
+        within_promise=sum(1 for s, j in stops if j.promise is None or s.arrival <= j.promise),
+        distance=sum(r.distance for r in routes),
+        overtime=sum(max(0, r.back - problem.technician(r.technician).shifts[r.shift].end) for r in routes),
+        working_time=sum(r.back - r.depart for r in routes),
+    )
+    order = {j.id: i for i, j in enumerate(problem.jobs)}
+    return Plan(
+        routes,
+        tuple(sorted(unassigned, key=lambda u: order[u.job])),
+        figures,
+        int(objective),
+        status,
+        time.perf_counter() - began,
+    )

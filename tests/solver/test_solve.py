@@ -1,0 +1,199 @@
+"""The solver on tiny problems: each constraint, each unassigned reason, pins, warm start, repeatability."""
+
+from __future__ import annotations
+
+import dataclasses
+from types import MappingProxyType
+
+import pytest
+
+from solver import (
+    Break,
+    DispatchProblem,
+    Job,
+    Plan,
+    Reason,
+    Shift,
+    SolveParams,
+    Status,
+    Technician,
+    Weights,
+    Window,
+    check,
+    solve,
+)
+from tests.solver.conftest import LINE, grid_problem
+
+FAST = SolveParams(time_limit_s=2, solution_limit=200)
+
+
+def planned(problem: DispatchProblem, params: SolveParams = FAST, **kwargs: object) -> Plan:
+    """Solve and insist the checker finds nothing wrong."""
+    plan = solve(problem, params, **kwargs)  # type: ignore[arg-type]
+    assert check(problem, plan) == []
+    return plan
+
+
+def test_skills_decide_who_goes(small_day: DispatchProblem) -> None:
+    """AC jobs go to A, TV jobs to B; all four are served in line order."""
+    plan = planned(small_day)
+    assert plan.assignment() == {"j1": "A", "j2": "A", "j3": "B", "j4": "B"}
+    assert [s.job for s in plan.route_of("A").stops] == ["j1", "j2"]  # type: ignore[union-attr]
+    assert plan.figures.distance == 400 + 800
+    assert plan.status == Status.OPTIMAL_OR_FEASIBLE
+
+
+@pytest.mark.parametrize(
+    ("job", "reason"),
+    [
+        (Job("x", 1, 50, "fridge:repair"), Reason.NO_SKILL),
+        (Job("x", 1, 50, "ac:repair", tools=frozenset({"ladder"})), Reason.NO_TOOLS_OR_PARTS),
+        (Job("x", 1, 50, "ac:repair", parts=MappingProxyType({"capacitor": 1})), Reason.NO_TOOLS_OR_PARTS),
+        (Job("x", 1, 5000, "ac:repair"), Reason.TOO_LONG),
+        (Job("x", 4, 50, "ac:repair", windows=(Window(0, 300),)), Reason.WINDOW_UNREACHABLE),
+        (Job("x", 1, 50, "ac:repair", pin_technician="B"), Reason.PINNED_TECHNICIAN_CANNOT),
+    ],
+)
+def test_each_precheck_reason(small_day: DispatchProblem, job: Job, reason: Reason) -> None:
+    """A job nobody can serve is unassigned with the reason that says why; the rest are still planned."""
+    problem = small_day.replace(jobs=(*small_day.jobs, job))
+    plan = planned(problem)
+    assert [(u.job, u.reason) for u in plan.unassigned] == [("x", reason)]
+    assert plan.figures.served == 4
+
+
+def test_no_capacity_when_the_day_is_full() -> None:
+    """Two jobs at opposite ends both due at 300 s: one technician serves one, the other has no capacity."""
+    tech = Technician("A", 0, 0, (Shift(0, 2000),))
+    jobs = (Job("east", 3, 10, windows=(Window(0, 300),)), Job("north", 5, 10, windows=(Window(0, 300),), priority=2))
+    plan = planned(grid_problem(LINE, (tech,), jobs))
+    assert plan.assignment() == {"north": "A"}  # the higher priority is kept
+    assert [(u.job, u.reason) for u in plan.unassigned] == [("east", Reason.NO_CAPACITY)]
+
+
+@pytest.mark.parametrize("case", ["no jobs", "no technicians"])
+def test_empty_problems(small_day: DispatchProblem, case: str) -> None:
+    """Nothing to plan is a status, not an error; without technicians every job is unassigned."""
+    problem = small_day.replace(jobs=()) if case == "no jobs" else small_day.replace(technicians=())
+    plan = planned(problem)
+    assert plan.status == Status.EMPTY and plan.routes == ()
+    assert len(plan.unassigned) == (0 if case == "no jobs" else 4)
+
+
+def test_windows_are_kept() -> None:
+    """A job whose window opens at 1000 s starts then, even though the technician could be there at 100 s."""
+    tech = Technician("A", 0, 0, (Shift(0, 3000),))
+    plan = planned(grid_problem(LINE, (tech,), (Job("late", 1, 50, windows=(Window(1000, 1200),)),)))
+    stop = plan.route_of("A").stops[0]  # type: ignore[union-attr]
+    assert stop.start >= 1000 and stop.arrival <= stop.start
+
+
+def test_several_windows_use_the_open_one() -> None:
+    """With windows [0, 50] (unreachable) and [500, 600], service starts in the second."""
+    tech = Technician("A", 0, 0, (Shift(0, 3000),))
+    job = Job("two", 2, 10, windows=(Window(0, 50), Window(500, 600)))
+    plan = planned(grid_problem(LINE, (tech,), (job,)))
+    assert 500 <= plan.route_of("A").stops[0].start <= 600  # type: ignore[union-attr]
+
+
+def test_break_is_taken_in_its_window_at_a_stop() -> None:
+    """A 60 s break that must start in [120, 200] appears once, inside the window, not on the road."""
+    tech = Technician("A", 0, 0, (Shift(0, 3000, Break(60, 120, 200)),))
+    jobs = tuple(Job(f"j{i}", i, 50) for i in range(1, 5))
+    plan = planned(grid_problem(LINE, (tech,), jobs))
+    (taken,) = plan.route_of("A").breaks  # type: ignore[union-attr]
+    assert 120 <= taken.start <= 200 and taken.end - taken.start == 60
+
+
+def test_promise_beats_target() -> None:
+    """Two jobs, time for one on time: the job whose promise is at stake goes first."""
+    tech = Technician("A", 0, 0, (Shift(0, 5000),))
+    jobs = (Job("target-only", 1, 400, target=600), Job("promise", 5, 400, target=400, promise=700))
+    plan = planned(grid_problem(LINE, (tech,), jobs))
+    order = [s.job for s in plan.route_of("A").stops]  # type: ignore[union-attr]
+    assert order[0] == "promise"
+    assert plan.figures.within_promise == 2
+
+
+def test_overtime_is_capped() -> None:
+    """A job that needs 150 s past shift end is served with 200 s allowed, unassigned with 100 s."""
+    job = Job("long", 4, 1000)  # 400 there + 1000 + 400 back = 1800
+    for allowed, served in ((200, True), (100, False)):
+        tech = Technician("A", 0, 0, (Shift(0, 1650, max_overtime=allowed),))
+        plan = planned(grid_problem(LINE, (tech,), (job,)))
+        assert (plan.figures.served == 1) is served
+        if served:
+            assert plan.figures.overtime == 150
+
+
+def test_multi_day_shifts_each_get_a_route() -> None:
+    """Two one-job shifts: each day's job is served in its own shift."""
+    tech = Technician("A", 0, 0, (Shift(0, 1000), Shift(10_000, 11_000)))
+    jobs = (Job("d1", 1, 100, windows=(Window(0, 900),)), Job("d2", 2, 100, windows=(Window(10_000, 10_800),)))
+    plan = planned(grid_problem(LINE, (tech,), jobs))
+    assert [s.job for s in plan.route_of("A", 0).stops] == ["d1"]  # type: ignore[union-attr]
+    assert [s.job for s in plan.route_of("A", 1).stops] == ["d2"]  # type: ignore[union-attr]
+
+
+def test_pins_hold(small_day: DispatchProblem) -> None:
+    """Pinned technician, position and start (a visit under way) are all respected."""
+    techs = tuple(dataclasses.replace(t, skills=frozenset({"ac:repair", "tv:repair"})) for t in small_day.technicians)
+    jobs = (
+        dataclasses.replace(small_day.jobs[0], pin_technician="B", pin_position=1),
+        small_day.jobs[1],
+        dataclasses.replace(small_day.jobs[2], pin_technician="B", pin_position=0, pin_start=400),
+        small_day.jobs[3],
+    )
+    plan = planned(small_day.replace(technicians=techs, jobs=jobs))
+    stops = plan.route_of("B").stops  # type: ignore[union-attr]
+    assert [s.job for s in stops[:2]] == ["j3", "j1"]
+    assert stops[0].start == 400
+
+
+def test_max_visits(small_day: DispatchProblem) -> None:
+    """A technician limited to one visit leaves its second AC job unassigned."""
+    techs = (dataclasses.replace(small_day.technicians[0], max_visits=1), small_day.technicians[1])
+    plan = planned(small_day.replace(technicians=techs))
+    assert len(plan.route_of("A").stops) == 1  # type: ignore[union-attr]
+    assert [u.reason for u in plan.unassigned] == [Reason.NO_CAPACITY]
+
+
+def test_parts_on_board_limit_the_route() -> None:
+    """With two capacitors on board, only two of three capacitor jobs are served."""
+    tech = Technician("A", 0, 0, (Shift(0, 5000),), parts=MappingProxyType({"cap": 2}))
+    jobs = tuple(Job(f"j{i}", i, 10, parts=MappingProxyType({"cap": 1})) for i in (1, 2, 3))
+    plan = planned(grid_problem(LINE, (tech,), jobs))
+    assert plan.figures.served == 2 and plan.unassigned[0].reason == Reason.NO_CAPACITY
+
+
+def test_same_input_same_plan(small_day: DispatchProblem) -> None:
+    """With a solution limit the solve is repeatable: equal routes twice."""
+    params = SolveParams(time_limit_s=30, solution_limit=50)
+    assert solve(small_day, params).routes == solve(small_day, params).routes
+
+
+def test_warm_start_keeps_a_good_plan(small_day: DispatchProblem) -> None:
+    """Seeded with the previous plan and one extra solution, the plan is the same."""
+    first = planned(small_day)
+    again = planned(small_day, SolveParams(time_limit_s=5, solution_limit=1), warm_start=first)
+    assert again.assignment() == first.assignment()
+
+
+def test_moving_a_dispatched_job_costs() -> None:
+    """Two interchangeable technicians; the job dispatched to B stays with B though A is nearer."""
+    techs = (Technician("A", 1, 1, (Shift(0, 2000),)), Technician("B", 0, 0, (Shift(0, 2000),)))
+    job = Job("j", 2, 10, dispatched_to="B")
+    plan = planned(grid_problem(LINE, techs, (job,)))
+    assert plan.assignment() == {"j": "B"}
+    free = planned(grid_problem(LINE, techs, (dataclasses.replace(job, dispatched_to=None),)))
+    assert free.assignment() == {"j": "A"}
+
+
+def test_route_time_objective_prefers_short_days() -> None:
+    """With a cost per route minute the plan's working time is what the route needs, not the whole shift."""
+    tech = Technician("A", 0, 0, (Shift(0, 5000),))
+    problem = grid_problem(
+        LINE, (tech,), (Job("j", 2, 100, windows=(Window(1000, 1100),)),), weights=Weights(route_time=1)
+    )
+    plan = planned(problem)
+    assert plan.figures.working_time == 200 + 100 + 200
