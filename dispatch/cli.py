@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.bench import matrix_report, update_section
+from dispatch.benchmarks.runner import benchmarks_dir, report, run_many
 from dispatch.config import Settings
 from dispatch.db import current_revision, make_engine, make_sessionmaker, transaction, upgrade
 from dispatch.demo import STEPS, load_demo, reset_demo_database
@@ -282,3 +283,35 @@ def matrix(points: tuple[int, ...], runs: int, out: Path) -> None:
     report = matrix_report(list(points), runs, command)
     update_section(out, "Travel matrix", report)
     click.echo(report)
+
+
+@bench.command()
+@click.argument("instances", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--time-limit", default=30.0, show_default=True, help="Seconds per instance.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write <instance>.sol files here.")
+@click.option("--processes", default=2, show_default=True, help="Instances solved side by side.")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown file to write the section into (e.g. BENCHMARKS.md).",
+)
+def solomon(
+    instances: tuple[Path, ...], time_limit: float, out: Path | None, processes: int, report_file: Path | None
+) -> None:
+    """Solomon VRPTW: gap to the best-known distance (default: all 56 shared instances)."""
+    paths = list(instances) or sorted((benchmarks_dir() / "solomon").glob("*.txt"))
+    if not paths:
+        raise click.ClickException(f"no Solomon instances found in {benchmarks_dir() / 'solomon'}")
+    with click.progressbar(length=len(paths), label="solving", file=sys.stderr) as bar:
+        results = []
+        for start in range(0, len(paths), max(1, processes)):
+            chunk = paths[start : start + max(1, processes)]
+            results += run_many(chunk, time_limit, out, processes)
+            bar.update(len(chunk))
+    names = "".join(f"{p} " for p in instances)
+    command = f"dispatch bench solomon {names}--time-limit {time_limit:g} --processes {processes}"
+    text = report(results, time_limit, command, processes)
+    if report_file is not None:
+        update_section(report_file, f"Solomon VRPTW, {time_limit:g} s", text)
+    click.echo(text)

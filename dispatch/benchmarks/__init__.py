@@ -1,0 +1,1 @@
+"""Benchmark instances (Solomon VRPTW, Pillac TRSP) turned into solver problems, and their runners."""
