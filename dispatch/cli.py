@@ -14,7 +14,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.bench import matrix_report, update_section
-from dispatch.benchmarks.runner import benchmarks_dir, report, run_many
+from dispatch.benchmarks.runner import (
+    CONFIGURATIONS,
+    SEED_SHARE,
+    Result,
+    benchmarks_dir,
+    comparison,
+    report,
+    run_many,
+)
 from dispatch.config import Settings
 from dispatch.db import current_revision, make_engine, make_sessionmaker, transaction, upgrade
 from dispatch.demo import STEPS, load_demo, reset_demo_database
@@ -296,22 +304,52 @@ def matrix(points: tuple[int, ...], runs: int, out: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Markdown file to write the section into (e.g. BENCHMARKS.md).",
 )
+@click.option(
+    "--seed-share",
+    default=SEED_SHARE,
+    show_default=True,
+    help="Share of the time for the PyVRP stage (0: OR-Tools alone, 1: PyVRP alone).",
+)
+@click.option("--compare", is_flag=True, help="Run OR-Tools alone, PyVRP alone and the seeded solver side by side.")
 def solomon(
-    instances: tuple[Path, ...], time_limit: float, out: Path | None, processes: int, report_file: Path | None
+    instances: tuple[Path, ...],
+    time_limit: float,
+    out: Path | None,
+    processes: int,
+    report_file: Path | None,
+    seed_share: float,
+    compare: bool,
 ) -> None:
     """Solomon VRPTW: gap to the best-known distance (default: all 56 shared instances)."""
     paths = list(instances) or sorted((benchmarks_dir() / "solomon").glob("*.txt"))
     if not paths:
         raise click.ClickException(f"no Solomon instances found in {benchmarks_dir() / 'solomon'}")
-    with click.progressbar(length=len(paths), label="solving", file=sys.stderr) as bar:
-        results = []
-        for start in range(0, len(paths), max(1, processes)):
-            chunk = paths[start : start + max(1, processes)]
-            results += run_many(chunk, time_limit, out, processes)
-            bar.update(len(chunk))
     names = "".join(f"{p} " for p in instances)
     command = f"dispatch bench solomon {names}--time-limit {time_limit:g} --processes {processes}"
-    text = report(results, time_limit, command, processes)
+    if compare:
+        runs = {label: _solve_all(paths, time_limit, None, processes, share) for label, share in CONFIGURATIONS.items()}
+        text = comparison(runs, time_limit, command + " --compare")
+        title = f"Solomon VRPTW comparison, {time_limit:g} s"
+    else:
+        results = _solve_all(paths, time_limit, out, processes, seed_share)
+        command += f" --seed-share {seed_share:g}"
+        text = report(results, time_limit, command, processes, seed_share)
+        title = f"Solomon VRPTW, {time_limit:g} s" + (
+            "" if seed_share == SEED_SHARE else f", seed share {seed_share:g}"
+        )
     if report_file is not None:
-        update_section(report_file, f"Solomon VRPTW, {time_limit:g} s", text)
+        update_section(report_file, title, text)
     click.echo(text)
+
+
+def _solve_all(
+    paths: list[Path], time_limit: float, out: Path | None, processes: int, seed_share: float
+) -> list[Result]:
+    """Solve the instances a few at a time, with a progress bar on stderr."""
+    results: list[Result] = []
+    with click.progressbar(length=len(paths), label="solving", file=sys.stderr) as bar:
+        for start in range(0, len(paths), max(1, processes)):
+            chunk = paths[start : start + max(1, processes)]
+            results += run_many(chunk, time_limit, out, processes, seed_share)
+            bar.update(len(chunk))
+    return results

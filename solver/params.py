@@ -18,3 +18,7 @@ class SolveParams:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     log_search: bool = False
+    # Share of the time limit given to a PyVRP stage whose routes seed OR-Tools (0: OR-Tools only;
+    # 1: PyVRP alone, its routes only timed and checked). Ignored when the problem cannot be seeded.
+    seed_share: float = 0.0
+    seed: int = 1

@@ -66,8 +66,15 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
     if not candidates or not vehicles:
         return _plan(problem, (), unassigned, 0, Status.EMPTY, began)
     layout = _layout(problem, sorted(candidates), vehicles)
+    seeded = None
+    if params.seed_share > 0 and warm_start is None:
+        from solver.seeding import seed_routes  # only this stage needs pyvrp
+
+        seeded = seed_routes(problem, layout.jobs, vehicles, params.time_limit_s * params.seed_share, params.seed)
+    if seeded is not None and params.seed_share >= 1:
+        return _plan_from_orders(problem, layout, seeded, unassigned, began)
     model = _RoutingModel(problem, layout, candidates)
-    solution = model.run(params, warm_start)
+    solution = model.run(params, warm_start, seeded)
     if solution is None:
         dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
         return _plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
@@ -76,6 +83,26 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
         Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs if problem.jobs[j].id not in served
     ]
     return _plan(problem, tuple(routes), unassigned, solution.ObjectiveValue(), Status.OPTIMAL_OR_FEASIBLE, began)
+
+
+def _plan_from_orders(
+    problem: DispatchProblem,
+    layout: _Layout,
+    orders: dict[int, list[int]],
+    unassigned: list[Unassigned],
+    began: float,
+) -> Plan:
+    """A plan straight from routes found elsewhere (PyVRP alone), timed by the same schedule rules."""
+    routes = []
+    for v, jobs in sorted(orders.items()):
+        if jobs:
+            t, k = layout.vehicles[v]
+            routes.append(_schedule(problem, problem.technicians[t], k, jobs, None, None))
+    served = {s.job for r in routes for s in r.stops}
+    unassigned = unassigned + [
+        Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs if problem.jobs[j].id not in served
+    ]
+    return _plan(problem, tuple(routes), unassigned, 0, Status.OPTIMAL_OR_FEASIBLE, began)
 
 
 def _layout(problem: DispatchProblem, jobs: list[int], vehicles: list[tuple[int, int]]) -> _Layout:
@@ -229,27 +256,41 @@ class _RoutingModel:
             self.routing.AddDimensionWithVehicleCapacity(callback, 0, capacity, True, f"part {kind}")
 
     # --- solving ------------------------------------------------------------------------------
-    def run(self, params: SolveParams, warm_start: Plan | None) -> pywrapcp.Assignment | None:
+    def run(
+        self, params: SolveParams, warm_start: Plan | None, seeded: dict[int, list[int]] | None = None
+    ) -> pywrapcp.Assignment | None:
         search = pywrapcp.DefaultRoutingSearchParameters()
         search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
         search.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic)
-        search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+        share = params.seed_share if seeded is not None else 0.0
+        search.time_limit.FromMilliseconds(max(100, round(params.time_limit_s * (1 - share) * 1000)))
         if params.solution_limit is not None:
             search.solution_limit = params.solution_limit
         search.log_search = params.log_search
-        initial = self._initial(warm_start) if warm_start is not None else None
+        initial = None
+        if warm_start is not None:
+            initial = self._initial(self._orders_of(warm_start))
+        elif seeded is not None:
+            node_of = {j: node for node, j in enumerate(self.layout.jobs)}
+            initial = self._initial([[node_of[j] for j in seeded.get(v, [])] for v in range(len(self.layout.vehicles))])
         if initial is not None:
             return self.routing.SolveFromAssignmentWithParameters(initial, search)
         return self.routing.SolveWithParameters(search)
 
-    def _initial(self, plan: Plan) -> pywrapcp.Assignment | None:
+    def _orders_of(self, plan: Plan) -> list[list[int]]:
+        """Job nodes of each vehicle, in the order a previous plan visits them."""
         node_of = {self.problem.jobs[j].id: node for node, j in enumerate(self.layout.jobs)}
-        routes: list[list[int]] = []
+        orders: list[list[int]] = []
         for t, k in self.layout.vehicles:
             previous = plan.route_of(self.problem.technicians[t].id, k)
             stops = previous.stops if previous is not None else ()
-            routes.append([self.manager.NodeToIndex(node_of[s.job]) for s in stops if s.job in node_of])
+            orders.append([node_of[s.job] for s in stops if s.job in node_of])
+        return orders
+
+    def _initial(self, orders: list[list[int]]) -> pywrapcp.Assignment | None:
+        """An assignment from job nodes per vehicle; None when OR-Tools finds it infeasible."""
         self.routing.CloseModel()
+        routes = [[self.manager.NodeToIndex(node) for node in order] for order in orders]
         return self.routing.ReadAssignmentFromRoutes(routes, True)
 
     # --- reading the solution -----------------------------------------------------------------
@@ -293,7 +334,7 @@ def _schedule(
     tech: Technician,
     shift_index: int,
     jobs: list[int],
-    starts: list[int],
+    starts: list[int] | None,
     break_start: int | None,
 ) -> Route:
     """Times of one route in the order OR-Tools chose.
@@ -312,20 +353,20 @@ def _schedule(
         if simulated is not None:
             depart, stops, back, breaks = simulated
             return Route(tech.id, shift_index, depart, stops, back, breaks, None, distance)
-    # No placement fits (should not happen): report OR-Tools' times; the checker will say what breaks.
-    ends = [s + j.service for s, j in zip(starts, route_jobs, strict=True)]
-    stops = tuple(Stop(j.id, s, s, e) for j, s, e in zip(route_jobs, starts, ends, strict=True))
-    return Route(tech.id, shift_index, shift.start, stops, ends[-1] + legs[-1], (), None, distance)
+    # No placement fits (OR-Tools' own always does; a foreign seed may not): time the route without
+    # its break and let the checker say so.
+    depart, stops, back, _ = _simulate(route_jobs, legs, shift, None, None) or (shift.start, (), shift.start, ())
+    return Route(tech.id, shift_index, depart, stops, back, (), None, distance)
 
 
 def _break_options(
-    pause: Break | None, chosen: int | None, starts: list[int], legs: list[int], shift: Shift
+    pause: Break | None, chosen: int | None, starts: list[int] | None, legs: list[int], shift: Shift
 ) -> list[tuple[int, int] | None]:
     """(gap, earliest start) pairs to try: the gap holding OR-Tools' break first, then the others."""
     if pause is None:
         return [None]
     gaps = list(range(len(legs)))
-    if chosen is not None:
+    if chosen is not None and starts is not None:
         holding = sum(1 for s in starts if s <= chosen)  # breaks before the first later service
         gaps.sort(key=lambda g: abs(g - holding))
     options: list[tuple[int, int] | None] = []

@@ -47,11 +47,16 @@ def benchmarks_dir() -> Path:
     return shared if shared.exists() else root / "data" / "benchmarks"
 
 
-def run_solomon(path: Path, time_limit_s: float, out: Path | None = None) -> Result:
+# Share of the time limit the PyVRP stage gets before OR-Tools polishes its routes (measured:
+# see the comparison section of BENCHMARKS.md).
+SEED_SHARE = 0.8
+
+
+def run_solomon(path: Path, time_limit_s: float, out: Path | None = None, seed_share: float = SEED_SHARE) -> Result:
     """Solve one Solomon instance, check the plan, and write its solution file into `out`."""
     instance = read_solomon(path)
     began = time.perf_counter()
-    plan = solve(instance.problem, SolveParams(time_limit_s=time_limit_s))
+    plan = solve(instance.problem, SolveParams(time_limit_s=time_limit_s, seed_share=seed_share))
     seconds = time.perf_counter() - began
     violations = check(instance.problem, plan)
     if out is not None:
@@ -69,22 +74,62 @@ def run_solomon(path: Path, time_limit_s: float, out: Path | None = None) -> Res
     )
 
 
-def run_many(paths: Sequence[Path], time_limit_s: float, out: Path | None, processes: int) -> list[Result]:
+def run_many(
+    paths: Sequence[Path], time_limit_s: float, out: Path | None, processes: int, seed_share: float = SEED_SHARE
+) -> list[Result]:
     """Solve every instance, `processes` at a time, results in the order of `paths`."""
     if processes <= 1 or len(paths) <= 1:
-        return [run_solomon(p, time_limit_s, out) for p in paths]
+        return [run_solomon(p, time_limit_s, out, seed_share) for p in paths]
+    n = len(paths)
     with ProcessPoolExecutor(max_workers=processes) as pool:
-        return list(pool.map(run_solomon, paths, [time_limit_s] * len(paths), [out] * len(paths)))
+        return list(pool.map(run_solomon, paths, [time_limit_s] * n, [out] * n, [seed_share] * n))
 
 
-def report(results: Sequence[Result], time_limit_s: float, command: str, processes: int) -> str:
+CONFIGURATIONS = {"OR-Tools alone": 0.0, "PyVRP alone": 1.0, "PyVRP seeds OR-Tools": SEED_SHARE}
+
+
+def comparison(results: dict[str, list[Result]], time_limit_s: float, command: str) -> str:
+    """Markdown: each configuration's cost and gap per instance, measured in one run."""
+    names = list(results)
+    lines = [
+        f"Measured {date.today().isoformat()} on {machine()}, with `{command}`: the same instances, "
+        f"{time_limit_s:g} s each, every configuration in the same run; gaps to best-known distance in %, "
+        "`!` marks a plan the checker rejects.",
+        "",
+        "| instance | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for i, first in enumerate(results[names[0]]):
+        cells = [_gap_cell(results[name][i]) for name in names]
+        lines.append(f"| {first.instance} | " + " | ".join(cells) + " |")
+    means = [statistics.mean(r.gap_pct or 0.0 for r in results[name]) for name in names]
+    lines.append("| **mean** | " + " | ".join(f"**{m:.2f}**" for m in means) + " |")
+    return "\n".join(lines)
+
+
+def _gap_cell(r: Result) -> str:
+    gap = "n/a" if r.gap_pct is None else f"{r.gap_pct:.2f}"
+    return gap if r.feasible else f"{gap} !"
+
+
+def _method(seed_share: float) -> str:
+    if seed_share <= 0:
+        return "OR-Tools routing alone (parallel cheapest insertion + guided local search)"
+    if seed_share >= 1:
+        return "PyVRP alone"
+    return f"PyVRP for {seed_share:.0%} of the time, its routes seeding OR-Tools (guided local search) for the rest"
+
+
+def report(
+    results: Sequence[Result], time_limit_s: float, command: str, processes: int, seed_share: float = SEED_SHARE
+) -> str:
     """Markdown: the summary line and one row per instance."""
     gaps = [r.gap_pct for r in results if r.gap_pct is not None]
     feasible = sum(1 for r in results if r.feasible)
     lines = [
-        f"Measured {date.today().isoformat()} on {machine()}, with `{command}`: OR-Tools routing "
-        f"(parallel cheapest insertion + guided local search), {time_limit_s:g} s per instance, one search "
-        f"thread per process, {processes} process(es) side by side. Every plan re-checked by `solver.check`.",
+        f"Measured {date.today().isoformat()} on {machine()}, with `{command}`: {_method(seed_share)}, "
+        f"{time_limit_s:g} s per instance, one search thread per process, {processes} process(es) side by "
+        "side. Every plan re-checked by `solver.check`.",
         "",
         f"**{len(results)} instances: {feasible} feasible by the checker; gap to best-known distance "
         + (

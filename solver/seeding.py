@@ -1,0 +1,160 @@
+"""A PyVRP (hybrid genetic search) stage whose routes seed OR-Tools; the only module importing pyvrp.
+
+PyVRP knows time windows, capacities, shifts and distance/duration costs, not soft deadlines,
+breaks or pins. Skills and tools become extra load dimensions (a technician without the skill
+has capacity 0 in it), maximum visits another. Problems it cannot express (pins, several windows
+per job, restocking) are not seeded; breaks and deadlines are left to OR-Tools, which starts from
+the seed and must accept it as feasible in the full model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from solver.problem import DispatchProblem, Job, Technician
+
+
+def can_seed(problem: DispatchProblem, jobs: list[int]) -> bool:
+    """Whether PyVRP can express the problem's jobs and technicians."""
+    if any(t.restock_location is not None for t in problem.technicians):
+        return False
+    return all(
+        len(problem.jobs[j].windows) <= 1
+        and problem.jobs[j].pin_technician is None
+        and problem.jobs[j].pin_start is None
+        and problem.jobs[j].pin_position is None
+        for j in jobs
+    )
+
+
+def seed_routes(
+    problem: DispatchProblem,
+    jobs: list[int],
+    vehicles: list[tuple[int, int]],
+    time_limit_s: float,
+    seed: int = 1,
+) -> dict[int, list[int]] | None:
+    """Vehicle index -> job indices in order, from a PyVRP solve; None when it found nothing feasible.
+
+    Parameters
+    ----------
+    jobs
+        Problem indices of the jobs to route (those that passed the prechecks).
+    vehicles
+        (technician index, shift index) of each routing vehicle, as OR-Tools numbers them.
+    """
+    if not jobs or not vehicles or not can_seed(problem, jobs):
+        return None
+    dims = _dimensions(problem, jobs)
+    depots = sorted({loc for t, _ in vehicles for loc in _ends(problem.technicians[t])})
+    depot_index = {loc: i for i, loc in enumerate(depots)}
+    types, members = _vehicle_types(problem, vehicles, dims, depot_index)
+    clients = [_client(problem, problem.jobs[j], dims) for j in jobs]
+    n = problem.distance.shape[0]
+    data = pyvrp.ProblemData(
+        [pyvrp.Location(0, 0) for _ in range(n)],
+        clients,
+        [pyvrp.Depot(loc) for loc in depots],
+        types,
+        [np.asarray(problem.distance, dtype=np.int64)],  # type: ignore[list-item]
+        [np.asarray(problem.duration, dtype=np.int64)],  # type: ignore[list-item]
+    )
+    result = pyvrp.solve(data, MaxRuntime(max(0.05, time_limit_s)), seed=seed, display=False)
+    if not result.best.is_feasible():
+        return None
+    routes: dict[int, list[int]] = {}
+    used: dict[int, int] = defaultdict(int)
+    for route in result.best.routes():
+        kind = route.vehicle_type()
+        vehicle = members[kind][used[kind]]
+        used[kind] += 1
+        routes[vehicle] = [jobs[a.idx] for a in route.schedule() if a.is_client()]
+    return routes
+
+
+def _ends(tech: Technician) -> tuple[int, int]:
+    return tech.start_location, tech.end_location
+
+
+def _dimensions(problem: DispatchProblem, jobs: list[int]) -> list[tuple[str, str]]:
+    """Load dimensions: ("part", p) quantities, ("skill", s) and ("tool", t) as 0/1 gates, ("visits", "")."""
+    selected = [problem.jobs[j] for j in jobs]
+    dims = [("part", p) for p in sorted({p for job in selected for p in job.parts})]
+    dims += [("skill", s) for s in sorted({job.skill for job in selected if job.skill is not None})]
+    dims += [("tool", t) for t in sorted({t for job in selected for t in job.tools})]
+    if any(t.max_visits is not None for t in problem.technicians):
+        dims.append(("visits", ""))
+    return dims
+
+
+def _client(problem: DispatchProblem, job: Job, dims: list[tuple[str, str]]) -> pyvrp.Client:
+    delivery = [
+        job.parts.get(name, 0)
+        if kind == "part"
+        else int(job.skill == name)
+        if kind == "skill"
+        else int(name in job.tools)
+        if kind == "tool"
+        else 1
+        for kind, name in dims
+    ]
+    window = job.windows[0] if job.windows else None
+    prize = int(min(problem.weights.drop * job.priority, 2**40))
+    return pyvrp.Client(
+        job.location,
+        delivery=delivery,
+        service_duration=job.service,
+        tw_early=window.start if window else 0,
+        tw_late=window.end if window else 2**40,
+        prize=prize,
+        required=False,
+    )
+
+
+def _vehicle_types(
+    problem: DispatchProblem,
+    vehicles: list[tuple[int, int]],
+    dims: list[tuple[str, str]],
+    depot_index: dict[int, int],
+) -> tuple[list[pyvrp.VehicleType], list[list[int]]]:
+    """One PyVRP vehicle type per distinct technician shift; `members[k]` its OR-Tools vehicles."""
+    big = len(problem.jobs) + 1
+    keys: dict[tuple[object, ...], int] = {}
+    types: list[pyvrp.VehicleType] = []
+    members: list[list[int]] = []
+    weights = problem.weights
+    for v, (t, k) in enumerate(vehicles):
+        tech, shift = problem.technicians[t], problem.technicians[t].shifts[k]
+        capacity = [
+            tech.parts.get(name, 0)
+            if kind == "part"
+            else big * int(name in tech.skills)
+            if kind == "skill"
+            else big * int(name in tech.tools)
+            if kind == "tool"
+            else (tech.max_visits if tech.max_visits is not None else big)
+            for kind, name in dims
+        ]
+        key = (tech.start_location, tech.end_location, shift.start, shift.end, shift.max_overtime, tuple(capacity))
+        if key not in keys:
+            keys[key] = len(types)
+            types.append(
+                pyvrp.VehicleType(
+                    1,  # the real count is set below, once every member is known
+                    capacity=capacity,
+                    start_depot=depot_index[tech.start_location],
+                    end_depot=depot_index[tech.end_location],
+                    tw_early=shift.start,
+                    tw_late=shift.end + shift.max_overtime,
+                    unit_distance_cost=weights.distance,
+                    unit_duration_cost=weights.route_time,
+                )
+            )
+            members.append([])
+        members[keys[key]].append(v)
+    types = [vt.replace(num_available=len(m)) for vt, m in zip(types, members, strict=True)]
+    return types, members
