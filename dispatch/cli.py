@@ -343,13 +343,53 @@ def solomon(
 
 
 def _solve_all(
-    paths: list[Path], time_limit: float, out: Path | None, processes: int, seed_share: float
+    paths: list[Path], time_limit: float, out: Path | None, processes: int, seed_share: float, kind: str = "solomon"
 ) -> list[Result]:
     """Solve the instances a few at a time, with a progress bar on stderr."""
     results: list[Result] = []
     with click.progressbar(length=len(paths), label="solving", file=sys.stderr) as bar:
         for start in range(0, len(paths), max(1, processes)):
             chunk = paths[start : start + max(1, processes)]
-            results += run_many(chunk, time_limit, out, processes, seed_share)
+            results += run_many(chunk, time_limit, out, processes, seed_share, kind)
             bar.update(len(chunk))
     return results
+
+
+@bench.command()
+@click.argument("instances", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--time-limit", default=60.0, show_default=True, help="Seconds per instance.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write <instance>.json solutions here.")
+@click.option("--processes", default=2, show_default=True, help="Instances solved side by side.")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown file to write the section into (e.g. BENCHMARKS.md).",
+)
+@click.option(
+    "--seed-share",
+    default=0.0,
+    show_default=True,
+    help="Share of the time for the PyVRP stage (measured worse than none here so far).",
+)
+def trsp(
+    instances: tuple[Path, ...],
+    time_limit: float,
+    out: Path | None,
+    processes: int,
+    report_file: Path | None,
+    seed_share: float,
+) -> None:
+    """Technician routing (Pillac et al. 2013): gap to the best-known total working time."""
+    paths = list(instances) or sorted((benchmarks_dir() / "trsp" / "instances").glob("*.txt"))
+    if not paths:
+        raise click.ClickException(f"no TRSP instances found in {benchmarks_dir() / 'trsp' / 'instances'}")
+    names = "".join(f"{p} " for p in instances)
+    command = (
+        f"dispatch bench trsp {names}--time-limit {time_limit:g} --processes {processes} --seed-share {seed_share:g}"
+    )
+    results = _solve_all(paths, time_limit, out, processes, seed_share, "trsp")
+    text = report(results, time_limit, command, processes, seed_share, what="working time")
+    if report_file is not None:
+        update_section(report_file, f"Technician routing (TRSP), {time_limit:g} s", text)
+    click.echo(text)

@@ -26,12 +26,14 @@ from solver.problem import Break, DispatchProblem, Job, Shift, Technician
 
 @dataclass(frozen=True)
 class _Layout:
-    """Routing nodes: 0..J-1 the plannable jobs, then a start and an end node per vehicle."""
+    """Routing nodes: 0..J-1 the plannable jobs, a start and an end node per vehicle, then one
+    optional restocking node per vehicle whose technician may restock."""
 
     jobs: list[int]  # problem job index of each job node
     vehicles: list[tuple[int, int]]  # (technician index, shift index) of each vehicle
     locations: NDArray[np.int64]  # matrix location of each node
     service: NDArray[np.int64]  # service time of each node
+    restock: dict[int, int]  # vehicle -> its restocking node
 
     def start_node(self, vehicle: int) -> int:
         return len(self.jobs) + 2 * vehicle
@@ -94,10 +96,12 @@ def _plan_from_orders(
 ) -> Plan:
     """A plan straight from routes found elsewhere (PyVRP alone), timed by the same schedule rules."""
     routes = []
-    for v, jobs in sorted(orders.items()):
+    for v, order in sorted(orders.items()):
+        jobs = [j for j in order if j >= 0]
         if jobs:
             t, k = layout.vehicles[v]
-            routes.append(_schedule(problem, problem.technicians[t], k, jobs, None, None))
+            restock_after = order.index(-1) - 1 if -1 in order else None  # -1: seeding.RESTOCK
+            routes.append(_schedule(problem, problem.technicians[t], k, jobs, None, None, restock_after))
     served = {s.job for r in routes for s in r.stops}
     unassigned = unassigned + [
         Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs if problem.jobs[j].id not in served
@@ -112,7 +116,15 @@ def _layout(problem: DispatchProblem, jobs: list[int], vehicles: list[tuple[int,
         tech = problem.technicians[t]
         locations += [tech.start_location, tech.end_location]
         service += [0, 0]
-    return _Layout(jobs, vehicles, np.asarray(locations, dtype=np.int64), np.asarray(service, dtype=np.int64))
+    restock = {}
+    for v, (t, _) in enumerate(vehicles):
+        place = problem.technicians[t].restock_location
+        if place is not None:
+            restock[v] = len(locations)
+            locations.append(place)
+            service.append(0)
+    arrays = (np.asarray(locations, dtype=np.int64), np.asarray(service, dtype=np.int64))
+    return _Layout(jobs, vehicles, *arrays, restock)
 
 
 class _RoutingModel:
@@ -135,7 +147,9 @@ class _RoutingModel:
         self._shifts_and_breaks()
         self._jobs(candidates)
         self._counts()
+        self._restocks()
         self._parts()
+        self._tools()
 
     # --- model building -------------------------------------------------------------------
     def _arc_costs(self) -> None:
@@ -246,14 +260,46 @@ class _RoutingModel:
             if limit is not None:
                 visits.CumulVar(self.routing.End(v)).SetMax(limit + 1)
 
+    def _restocks(self) -> None:
+        """Each restocking node is optional (free to skip) and belongs to its own vehicle."""
+        for v, node in self.layout.restock.items():
+            index = self.manager.NodeToIndex(node)
+            self.routing.VehicleVar(index).SetValues([-1, v])
+            self.routing.AddDisjunction([index], 0)
+
     def _parts(self) -> None:
+        """Per part, the stock left: starts at what is on board, jobs take, a restock adds plenty."""
         jobs = [self.problem.jobs[j] for j in self.layout.jobs]
-        kinds = sorted({p for job in jobs for p in job.parts})
-        for kind in kinds:
-            demand = [job.parts.get(kind, 0) for job in jobs] + [0] * (2 * len(self.layout.vehicles))
-            callback = self.routing.RegisterUnaryTransitVector(demand)
-            capacity = [self.problem.technicians[t].parts.get(kind, 0) for t, _ in self.layout.vehicles]
-            self.routing.AddDimensionWithVehicleCapacity(callback, 0, capacity, True, f"part {kind}")
+        plenty = sum(sum(job.parts.values()) for job in jobs) + 1
+        for kind in sorted({p for job in jobs for p in job.parts}):
+            change = np.zeros(len(self.layout.locations), dtype=np.int64)
+            change[: len(jobs)] = [-job.parts.get(kind, 0) for job in jobs]
+            change[list(self.layout.restock.values())] = plenty
+            stocks = [self.problem.technicians[t].parts.get(kind, 0) for t, _ in self.layout.vehicles]
+            self._gate(f"part {kind}", change, stocks, plenty + max(stocks, default=0))
+
+    def _tools(self) -> None:
+        """Per tool some job needs: 1 on board from the start or after the restock; the job needs 1."""
+        if not self.layout.restock:
+            return  # tools then only decide the allowed vehicles
+        jobs = [self.problem.jobs[j] for j in self.layout.jobs]
+        for tool in sorted({t for job in jobs for t in job.tools}):
+            change = np.zeros(len(self.layout.locations), dtype=np.int64)
+            change[list(self.layout.restock.values())] = 1
+            carried = [int(tool in self.problem.technicians[t].tools) for t, _ in self.layout.vehicles]
+            dimension = self._gate(f"tool {tool}", change, carried, 2)
+            for node, job in enumerate(jobs):
+                if tool in job.tools:
+                    dimension.CumulVar(self.manager.NodeToIndex(node)).SetMin(1)
+
+    def _gate(self, name: str, change: NDArray[np.int64], start: list[int], capacity: int) -> pywrapcp.RoutingDimension:
+        """A dimension whose value starts at `start[v]` and changes by `change[node]` after each node."""
+        callback = self.routing.RegisterUnaryTransitVector([int(c) for c in change])
+        self.routing.AddDimension(callback, 0, capacity, False, name)
+        dimension = self.routing.GetDimensionOrDie(name)
+        for v, value in enumerate(start):
+            dimension.CumulVar(self.routing.Start(v)).SetValue(value)
+        return dimension
 
     # --- solving ------------------------------------------------------------------------------
     def run(
@@ -271,11 +317,22 @@ class _RoutingModel:
         if warm_start is not None:
             initial = self._initial(self._orders_of(warm_start))
         elif seeded is not None:
-            node_of = {j: node for node, j in enumerate(self.layout.jobs)}
-            initial = self._initial([[node_of[j] for j in seeded.get(v, [])] for v in range(len(self.layout.vehicles))])
+            initial = self._initial(self._seeded_orders(seeded))
         if initial is not None:
             return self.routing.SolveFromAssignmentWithParameters(initial, search)
         return self.routing.SolveWithParameters(search)
+
+    def _seeded_orders(self, seeded: dict[int, list[int]]) -> list[list[int]]:
+        """Job nodes per vehicle from seeded job indices; RESTOCK (-1) becomes the vehicle's restock node."""
+        node_of = {j: node for node, j in enumerate(self.layout.jobs)}
+        return [
+            [
+                self.layout.restock[v] if j < 0 else node_of[j]
+                for j in seeded.get(v, [])
+                if j >= 0 or v in self.layout.restock
+            ]
+            for v in range(len(self.layout.vehicles))
+        ]
 
     def _orders_of(self, plan: Plan) -> list[list[int]]:
         """Job nodes of each vehicle, in the order a previous plan visits them."""
@@ -302,8 +359,15 @@ class _RoutingModel:
             if not nodes:
                 continue
             tech = self.problem.technicians[t]
+            restock_after = None
+            if self.layout.restock.get(v) in nodes:
+                restock_after = nodes.index(self.layout.restock[v]) - 1
+                nodes.remove(self.layout.restock[v])
+            if not nodes:
+                continue
             starts = [solution.Min(self.time.CumulVar(self.manager.NodeToIndex(n))) for n in nodes]
-            route = _schedule(self.problem, tech, k, [self.layout.jobs[n] for n in nodes], starts, breaks.get(v))
+            jobs = [self.layout.jobs[n] for n in nodes]
+            route = _schedule(self.problem, tech, k, jobs, starts, breaks.get(v), restock_after)
             routes.append(route)
             served |= {s.job for s in route.stops}
         return routes, served
@@ -336,6 +400,7 @@ def _schedule(
     jobs: list[int],
     starts: list[int] | None,
     break_start: int | None,
+    restock_after: int | None = None,
 ) -> Route:
     """Times of one route in the order OR-Tools chose.
 
@@ -345,18 +410,22 @@ def _schedule(
     shift = tech.shifts[shift_index]
     pause = shift.pause if shift.pause is not None and shift.pause.duration > 0 else None
     places = [tech.start_location] + [problem.jobs[j].location for j in jobs] + [tech.end_location]
-    legs = [int(problem.duration[a, b]) for a, b in itertools.pairwise(places)]
+    legs, distances = [], []
+    for gap, (a, b) in enumerate(itertools.pairwise(places)):
+        via = [a, b] if restock_after is None or gap != restock_after + 1 else [a, tech.restock_location, b]
+        legs.append(sum(int(problem.duration[x, y]) for x, y in itertools.pairwise(via)))
+        distances.append(sum(int(problem.distance[x, y]) for x, y in itertools.pairwise(via)))
     route_jobs = [problem.jobs[j] for j in jobs]
-    distance = sum(int(problem.distance[a, b]) for a, b in itertools.pairwise(places))
+    distance = sum(distances)
     for placement in _break_options(pause, break_start, starts, legs, shift):
         simulated = _simulate(route_jobs, legs, shift, pause, placement)
         if simulated is not None:
             depart, stops, back, breaks = simulated
-            return Route(tech.id, shift_index, depart, stops, back, breaks, None, distance)
+            return Route(tech.id, shift_index, depart, stops, back, breaks, restock_after, distance)
     # No placement fits (OR-Tools' own always does; a foreign seed may not): time the route without
     # its break and let the checker say so.
     depart, stops, back, _ = _simulate(route_jobs, legs, shift, None, None) or (shift.start, (), shift.start, ())
-    return Route(tech.id, shift_index, depart, stops, back, (), None, distance)
+    return Route(tech.id, shift_index, depart, stops, back, (), restock_after, distance)
 
 
 def _break_options(

@@ -1,10 +1,11 @@
 """A PyVRP (hybrid genetic search) stage whose routes seed OR-Tools; the only module importing pyvrp.
 
-PyVRP knows time windows, capacities, shifts and distance/duration costs, not soft deadlines,
-breaks or pins. Skills and tools become extra load dimensions (a technician without the skill
-has capacity 0 in it), maximum visits another. Problems it cannot express (pins, several windows
-per job, restocking) are not seeded; breaks and deadlines are left to OR-Tools, which starts from
-the seed and must accept it as feasible in the full model.
+PyVRP knows time windows, capacities, shifts, reloads and distance/duration costs, not soft
+deadlines, breaks or pins. Skills and tools become extra load dimensions (a technician without the
+skill has capacity 0 in it), maximum visits another; a restocking visit is a reload (which in
+PyVRP refills the same loads rather than giving every tool and part: a stricter seed, still valid).
+Problems it cannot express (pins, several windows per job) are not seeded; breaks and deadlines
+are left to OR-Tools, which starts from the seed and must accept it as feasible in the full model.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pyvrp.stop import MaxRuntime
 
 from solver.problem import DispatchProblem, Job, Technician
 
+RESTOCK = -1  # marks the restocking visit in a seeded order
+
 
 def can_seed(problem: DispatchProblem, jobs: list[int]) -> bool:
     """Whether PyVRP can express the problem's jobs and technicians."""
-    if any(t.restock_location is not None for t in problem.technicians):
-        return False
     return all(
         len(problem.jobs[j].windows) <= 1
         and problem.jobs[j].pin_technician is None
@@ -38,7 +39,9 @@ def seed_routes(
     time_limit_s: float,
     seed: int = 1,
 ) -> dict[int, list[int]] | None:
-    """Vehicle index -> job indices in order, from a PyVRP solve; None when it found nothing feasible.
+    """Vehicle index -> job indices in order (RESTOCK for a restocking visit), from a PyVRP solve.
+
+    None when PyVRP found nothing feasible.
 
     Parameters
     ----------
@@ -50,10 +53,11 @@ def seed_routes(
     if not jobs or not vehicles or not can_seed(problem, jobs):
         return None
     dims = _dimensions(problem, jobs)
-    depots = sorted({loc for t, _ in vehicles for loc in _ends(problem.technicians[t])})
+    depots = sorted({loc for t, _ in vehicles for loc in _ends(problem.technicians[t]) if loc is not None})
     depot_index = {loc: i for i, loc in enumerate(depots)}
-    types, members = _vehicle_types(problem, vehicles, dims, depot_index)
-    clients = [_client(problem, problem.jobs[j], dims) for j in jobs]
+    types, members = _vehicle_types(problem, vehicles, dims, depot_index, _time_unit(problem))
+    unit = _time_unit(problem)
+    clients = [_client(problem, problem.jobs[j], dims, unit) for j in jobs]
     n = problem.distance.shape[0]
     data = pyvrp.ProblemData(
         [pyvrp.Location(0, 0) for _ in range(n)],
@@ -61,7 +65,7 @@ def seed_routes(
         [pyvrp.Depot(loc) for loc in depots],
         types,
         [np.asarray(problem.distance, dtype=np.int64)],  # type: ignore[list-item]
-        [np.asarray(problem.duration, dtype=np.int64)],  # type: ignore[list-item]
+        [-(-np.asarray(problem.duration, dtype=np.int64) // unit)],  # type: ignore[list-item]
     )
     result = pyvrp.solve(data, MaxRuntime(max(0.05, time_limit_s)), seed=seed, display=False)
     if not result.best.is_feasible():
@@ -72,12 +76,13 @@ def seed_routes(
         kind = route.vehicle_type()
         vehicle = members[kind][used[kind]]
         used[kind] += 1
-        routes[vehicle] = [jobs[a.idx] for a in route.schedule() if a.is_client()]
+        visits = list(route.schedule())[1:-1]  # without the start and end depots
+        routes[vehicle] = [jobs[a.idx] if a.is_client() else RESTOCK for a in visits]
     return routes
 
 
-def _ends(tech: Technician) -> tuple[int, int]:
-    return tech.start_location, tech.end_location
+def _ends(tech: Technician) -> tuple[int, int, int | None]:
+    return tech.start_location, tech.end_location, tech.restock_location
 
 
 def _dimensions(problem: DispatchProblem, jobs: list[int]) -> list[tuple[str, str]]:
@@ -91,7 +96,14 @@ def _dimensions(problem: DispatchProblem, jobs: list[int]) -> list[tuple[str, st
     return dims
 
 
-def _client(problem: DispatchProblem, job: Job, dims: list[tuple[str, str]]) -> pyvrp.Client:
+def _time_unit(problem: DispatchProblem) -> int:
+    """Coarser time for PyVRP when the horizon is long: its penalty manager copes badly with loads of
+    a few units next to durations in the millions. Durations round up and windows inwards, so a
+    seed feasible in coarse time is feasible in the problem's own."""
+    return max(1, problem.horizon // 100_000)
+
+
+def _client(problem: DispatchProblem, job: Job, dims: list[tuple[str, str]], unit: int) -> pyvrp.Client:
     delivery = [
         job.parts.get(name, 0)
         if kind == "part"
@@ -103,13 +115,18 @@ def _client(problem: DispatchProblem, job: Job, dims: list[tuple[str, str]]) -> 
         for kind, name in dims
     ]
     window = job.windows[0] if job.windows else None
-    prize = int(min(problem.weights.drop * job.priority, 2**40))
+    # A prize just above what serving any one job can cost: a huge one would make PyVRP prefer
+    # overloaded (infeasible) routes to leaving a job out.
+    weights = problem.weights
+    horizon = problem.horizon // unit
+    worth = 4 * (int(problem.distance.max()) * weights.distance + horizon * max(1, weights.route_time) + 1)
+    prize = int(min(weights.drop * job.priority, worth))
     return pyvrp.Client(
         job.location,
         delivery=delivery,
-        service_duration=job.service,
-        tw_early=window.start if window else 0,
-        tw_late=window.end if window else 2**40,
+        service_duration=-(-job.service // unit),
+        tw_early=-(-window.start // unit) if window else 0,
+        tw_late=window.end // unit if window else 2**40,
         prize=prize,
         required=False,
     )
@@ -120,6 +137,7 @@ def _vehicle_types(
     vehicles: list[tuple[int, int]],
     dims: list[tuple[str, str]],
     depot_index: dict[int, int],
+    unit: int,
 ) -> tuple[list[pyvrp.VehicleType], list[list[int]]]:
     """One PyVRP vehicle type per distinct technician shift; `members[k]` its OR-Tools vehicles."""
     big = len(problem.jobs) + 1
@@ -139,7 +157,7 @@ def _vehicle_types(
             else (tech.max_visits if tech.max_visits is not None else big)
             for kind, name in dims
         ]
-        key = (tech.start_location, tech.end_location, shift.start, shift.end, shift.max_overtime, tuple(capacity))
+        key = (*_ends(tech), shift.start, shift.end, shift.max_overtime, tuple(capacity))
         if key not in keys:
             keys[key] = len(types)
             types.append(
@@ -148,10 +166,12 @@ def _vehicle_types(
                     capacity=capacity,
                     start_depot=depot_index[tech.start_location],
                     end_depot=depot_index[tech.end_location],
-                    tw_early=shift.start,
-                    tw_late=shift.end + shift.max_overtime,
+                    tw_early=-(-shift.start // unit),
+                    tw_late=(shift.end + shift.max_overtime) // unit,
                     unit_distance_cost=weights.distance,
                     unit_duration_cost=weights.route_time,
+                    reload_depots=[] if tech.restock_location is None else [depot_index[tech.restock_location]],
+                    max_reloads=1,
                 )
             )
             members.append([])

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from dispatch.bench import machine
 from dispatch.benchmarks.solomon import best_known, read_solomon, solomon_cost, write_solomon_solution
-from solver import SolveParams, check, solve
+from dispatch.benchmarks.trsp import exact_cost, read_trsp, trsp_best_known, write_trsp_solution
+from solver import DispatchProblem, Plan, SolveParams, check, solve
 
 
 @dataclass(frozen=True)
@@ -55,34 +56,64 @@ SEED_SHARE = 0.8
 def run_solomon(path: Path, time_limit_s: float, out: Path | None = None, seed_share: float = SEED_SHARE) -> Result:
     """Solve one Solomon instance, check the plan, and write its solution file into `out`."""
     instance = read_solomon(path)
-    began = time.perf_counter()
-    plan = solve(instance.problem, SolveParams(time_limit_s=time_limit_s, seed_share=seed_share))
-    seconds = time.perf_counter() - began
-    violations = check(instance.problem, plan)
+    plan, seconds, violations = _solve(instance.problem, time_limit_s, seed_share)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         write_solomon_solution(plan, out / f"{instance.name}.sol")
+    return _result(
+        instance.name, solomon_cost(plan), best_known(path.parent).get(instance.name), seconds, len(violations), plan
+    )
+
+
+def run_trsp(path: Path, time_limit_s: float, out: Path | None = None, seed_share: float = 0.0) -> Result:
+    """Solve one TRSP instance, check the plan (and its exact-arithmetic cost), write its JSON solution."""
+    instance = read_trsp(path)
+    plan, seconds, violations = _solve(instance.problem, time_limit_s, seed_share)
+    cost, broken = exact_cost(instance, plan)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        write_trsp_solution(instance, plan, out / f"{instance.name}.json")
+    bks = trsp_best_known(path.parent.parent if path.parent.name == "instances" else path.parent)
+    return _result(instance.name, cost, bks.get(instance.name), seconds, len(violations) + len(broken), plan)
+
+
+def _solve(problem: DispatchProblem, time_limit_s: float, seed_share: float) -> tuple[Plan, float, list[object]]:
+    began = time.perf_counter()
+    plan = solve(problem, SolveParams(time_limit_s=time_limit_s, seed_share=seed_share))
+    return plan, time.perf_counter() - began, list(check(problem, plan))
+
+
+def _result(name: str, cost: float, bks: float | None, seconds: float, violations: int, plan: Plan) -> Result:
     return Result(
-        instance=instance.name,
-        cost=solomon_cost(plan),
-        best_known=best_known(path.parent).get(instance.name),
+        instance=name,
+        cost=cost,
+        best_known=bks,
         seconds=seconds,
-        feasible=not violations and not plan.unassigned,
-        violations=len(violations),
+        feasible=violations == 0 and not plan.unassigned,
+        violations=violations,
         unassigned=len(plan.unassigned),
         routes=sum(1 for r in plan.routes if r.stops),
     )
 
 
+RUNNERS = {"solomon": run_solomon, "trsp": run_trsp}
+
+
 def run_many(
-    paths: Sequence[Path], time_limit_s: float, out: Path | None, processes: int, seed_share: float = SEED_SHARE
+    paths: Sequence[Path],
+    time_limit_s: float,
+    out: Path | None,
+    processes: int,
+    seed_share: float = SEED_SHARE,
+    kind: str = "solomon",
 ) -> list[Result]:
     """Solve every instance, `processes` at a time, results in the order of `paths`."""
+    runner = RUNNERS[kind]
     if processes <= 1 or len(paths) <= 1:
-        return [run_solomon(p, time_limit_s, out, seed_share) for p in paths]
+        return [runner(p, time_limit_s, out, seed_share) for p in paths]
     n = len(paths)
     with ProcessPoolExecutor(max_workers=processes) as pool:
-        return list(pool.map(run_solomon, paths, [time_limit_s] * n, [out] * n, [seed_share] * n))
+        return list(pool.map(runner, paths, [time_limit_s] * n, [out] * n, [seed_share] * n))
 
 
 CONFIGURATIONS = {"OR-Tools alone": 0.0, "PyVRP alone": 1.0, "PyVRP seeds OR-Tools": SEED_SHARE}
@@ -121,7 +152,12 @@ def _method(seed_share: float) -> str:
 
 
 def report(
-    results: Sequence[Result], time_limit_s: float, command: str, processes: int, seed_share: float = SEED_SHARE
+    results: Sequence[Result],
+    time_limit_s: float,
+    command: str,
+    processes: int,
+    seed_share: float = SEED_SHARE,
+    what: str = "distance",
 ) -> str:
     """Markdown: the summary line and one row per instance."""
     gaps = [r.gap_pct for r in results if r.gap_pct is not None]
@@ -131,7 +167,7 @@ def report(
         f"{time_limit_s:g} s per instance, one search thread per process, {processes} process(es) side by "
         "side. Every plan re-checked by `solver.check`.",
         "",
-        f"**{len(results)} instances: {feasible} feasible by the checker; gap to best-known distance "
+        f"**{len(results)} instances: {feasible} feasible by the checker; gap to best-known {what} "
         + (
             f"mean {statistics.mean(gaps):.2f} %, median {statistics.median(gaps):.2f} %, worst {max(gaps):.2f} %.**"
             if gaps

@@ -197,3 +197,19 @@ def test_route_time_objective_prefers_short_days() -> None:
     )
     plan = planned(problem)
     assert plan.figures.working_time == 200 + 100 + 200
+
+
+def test_restocking_gives_tools_and_parts() -> None:
+    """Without the drill and with one capacitor, the technician restocks once and serves all three jobs."""
+    tech = Technician("A", 0, 0, (Shift(0, 5000),), parts=MappingProxyType({"cap": 1}), restock_location=5)
+    jobs = (
+        Job("drill", 2, 10, tools=frozenset({"drill"})),
+        Job("cap1", 1, 10, parts=MappingProxyType({"cap": 1})),
+        Job("cap2", 3, 10, parts=MappingProxyType({"cap": 1})),
+    )
+    plan = planned(grid_problem(LINE, (tech,), jobs))
+    route = plan.route_of("A")
+    assert route is not None and plan.figures.served == 3
+    assert route.restock_after is not None
+    order = [s.job for s in route.stops]
+    assert order.index("drill") > route.restock_after  # the drill comes from the restock
