@@ -22,6 +22,8 @@ from dispatch.benchmarks.runner import (
     comparison,
     report,
     run_many,
+    run_scale,
+    scale_report,
 )
 from dispatch.config import Settings
 from dispatch.db import current_revision, make_engine, make_sessionmaker, transaction, upgrade
@@ -392,4 +394,33 @@ def trsp(
     text = report(results, time_limit, command, processes, seed_share, what="working time")
     if report_file is not None:
         update_section(report_file, f"Technician routing (TRSP), {time_limit:g} s", text)
+    click.echo(text)
+
+
+@bench.command()
+@click.option(
+    "--sizes", default="30x300,100x1000,200x2000", show_default=True, help="technicians x jobs, comma separated."
+)
+@click.option("--times", default="10,30,120", show_default=True, help="Time limits in seconds, comma separated.")
+@click.option("--seed-share", default=0.0, show_default=True, help="Share of each time limit for the PyVRP stage.")
+@click.option("--processes", default=1, show_default=True, help="Sizes solved side by side.")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown file to write the section into (e.g. BENCHMARKS.md).",
+)
+def scale(sizes: str, times: str, seed_share: float, processes: int, report_file: Path | None) -> None:
+    """Generated days of 30/300 to 200/2,000 technicians/jobs: first plan, quality over time, memory."""
+    try:
+        parsed = [tuple(int(v) for v in size.lower().split("x")) for size in sizes.split(",")]
+        limits = tuple(float(t) for t in times.split(","))
+    except ValueError as exc:
+        raise click.BadParameter(f"--sizes like 30x300,100x1000 and --times like 10,30: {exc}") from exc
+    command = f"dispatch bench scale --sizes {sizes} --times {times} --seed-share {seed_share:g}"
+    measured = run_scale([(a, b) for a, b in parsed], limits, seed_share, processes)
+    text = scale_report(measured, command, seed_share)
+    if report_file is not None:
+        title = "Scale" + ("" if seed_share == 0 else f", seed share {seed_share:g}")
+        update_section(report_file, title, text)
     click.echo(text)

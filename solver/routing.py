@@ -73,7 +73,8 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
         from solver.seeding import seed_routes  # only this stage needs pyvrp
 
         seeded = seed_routes(problem, layout.jobs, vehicles, params.time_limit_s * params.seed_share, params.seed)
-    if seeded is not None and params.seed_share >= 1:
+    no_breaks = all(s.pause is None or s.pause.duration == 0 for t in problem.technicians for s in t.shifts)
+    if seeded is not None and params.seed_share >= 1 and no_breaks:  # PyVRP knows no breaks: else OR-Tools places them
         return _plan_from_orders(problem, layout, seeded, unassigned, began)
     model = _RoutingModel(problem, layout, candidates)
     solution = model.run(params, warm_start, seeded)

@@ -22,7 +22,11 @@ def test_instance_is_read() -> None:
     problem = instance.problem
     assert (instance.crew, len(problem.technicians), len(problem.jobs)) == (25, 25, 100)
     tech = problem.technicians[0]
-    assert tech.start_location == 1 and tech.skills == frozenset({"1", "3", "4"}) and tech.tools == frozenset({"1", "2", "3"})
+    assert (
+        tech.start_location == 1
+        and tech.skills == frozenset({"1", "3", "4"})
+        and tech.tools == frozenset({"1", "2", "3"})
+    )
     assert dict(tech.parts) == {"0": 3, "2": 4, "3": 4} and tech.restock_location == 0
     first = problem.jobs[0]
     assert (first.location, first.service, first.skill) == (26, 90_000, "4")
@@ -52,7 +56,9 @@ def test_exact_cost_of_a_hand_route() -> None:
 def test_bench_trsp_writes_checkable_json(tmp_path: Path) -> None:
     """2 s on C101: a table row, and a JSON solution in the set's format listing each served request once."""
     out = tmp_path / "sol"
-    result = CliRunner().invoke(main, ["bench", "trsp", str(C101), "--time-limit", "2", "--processes", "1", "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["bench", "trsp", str(C101), "--time-limit", "2", "--processes", "1", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "| C101.100_25-5-5-5 |" in result.stdout
     solution = json.loads((out / "C101.100_25-5-5-5.json").read_text(encoding="utf-8"))

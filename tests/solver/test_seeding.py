@@ -1,0 +1,45 @@
+"""The PyVRP stage: its seed passes the checker alone and through OR-Tools; what it cannot express falls back."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from solver import Break, DispatchProblem, Job, Shift, SolveParams, Technician, Window, check, solve
+from solver.seeding import can_seed, seed_routes
+from tests.solver.conftest import LINE, grid_problem
+
+
+def test_seed_respects_skills(small_day: DispatchProblem) -> None:
+    """Skills are PyVRP load gates: AC jobs seed into A's vehicle, TV jobs into B's."""
+    routes = seed_routes(small_day, [0, 1, 2, 3], [(0, 0), (1, 0)], time_limit_s=0.3)
+    assert routes is not None
+    assert sorted(routes[0]) == [0, 1] and sorted(routes[1]) == [2, 3]
+
+
+def test_pyvrp_alone_and_seeded_plans_pass_the_checker(small_day: DispatchProblem) -> None:
+    """seed_share 1 (PyVRP's routes, timed by our rules) and 0.5 (seeding OR-Tools) both give valid, full plans."""
+    for share in (1.0, 0.5):
+        plan = solve(small_day, SolveParams(time_limit_s=1, seed_share=share))
+        assert check(small_day, plan) == [] and plan.figures.served == 4
+
+
+def test_breaks_and_deadlines_are_left_to_or_tools() -> None:
+    """A shift with a break and jobs with deadlines: seeded, the final plan still has its break in place."""
+    tech = Technician("A", 0, 0, (Shift(0, 4000, Break(60, 200, 400)),))
+    jobs = tuple(Job(f"j{i}", i, 100, target=600 * i, promise=3000) for i in range(1, 5))
+    problem = grid_problem(LINE, (tech,), jobs)
+    plan = solve(problem, SolveParams(time_limit_s=1, seed_share=0.5))
+    assert check(problem, plan) == [] and len(plan.route_of("A").breaks) == 1  # type: ignore[union-attr]
+
+
+def test_what_pyvrp_cannot_express_is_not_seeded(small_day: DispatchProblem) -> None:
+    """Pins and several windows per job: no seed, and the solve still succeeds with OR-Tools alone."""
+    pinned = small_day.replace(jobs=(dataclasses.replace(small_day.jobs[0], pin_technician="A"), *small_day.jobs[1:]))
+    two_windows = small_day.replace(
+        jobs=(dataclasses.replace(small_day.jobs[0], windows=(Window(0, 100), Window(500, 900))), *small_day.jobs[1:])
+    )
+    for problem in (pinned, two_windows):
+        assert not can_seed(problem, [0, 1, 2, 3])
+        assert seed_routes(problem, [0, 1, 2, 3], [(0, 0), (1, 0)], 0.2) is None
+        plan = solve(problem, SolveParams(time_limit_s=1, seed_share=0.5))
+        assert check(problem, plan) == [] and plan.figures.served == 4
