@@ -1,0 +1,180 @@
+"""`dispatch bench ...`: benchmark commands; results print as Markdown and can go into BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dispatch.bench import matrix_report, update_section
+from dispatch.benchmarks.runner import (
+    CONFIGURATIONS,
+    SEED_SHARE,
+    Result,
+    benchmarks_dir,
+    comparison,
+    report,
+    run_many,
+    run_scale,
+    scale_report,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks; results are printed and, with --report, written to a Markdown file."""
+
+
+def _report_option(f: F) -> F:
+    return click.option(
+        "--report",
+        "report_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Markdown file to write the section into (e.g. BENCHMARKS.md).",
+    )(f)
+
+
+def _instance_options(time_limit: float, solution: str, seed_share: float, seed_help: str) -> Callable[[F], F]:
+    """The options every instance-set benchmark shares."""
+
+    def decorate(f: F) -> F:
+        options = [
+            click.argument("instances", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+            click.option("--time-limit", default=time_limit, show_default=True, help="Seconds per instance."),
+            click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=f"Write {solution} here."),
+            click.option("--processes", default=2, show_default=True, help="Instances solved side by side."),
+            _report_option,
+            click.option("--seed-share", default=seed_share, show_default=True, help=seed_help),
+        ]
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+@bench.command()
+@click.option("--points", multiple=True, type=int, default=(500, 1000, 2000), show_default=True)
+@click.option("--runs", default=7, show_default=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"), show_default=True
+)
+def matrix(points: tuple[int, ...], runs: int, out: Path) -> None:
+    """Time the travel matrices (target: 2,000 points well under a second)."""
+    command = "dispatch bench matrix " + " ".join(f"--points {n}" for n in points) + f" --runs {runs}"
+    text = matrix_report(list(points), runs, command)
+    update_section(out, "Travel matrix", text)
+    click.echo(text)
+
+
+@bench.command()
+@_instance_options(
+    30.0,
+    "<instance>.sol files",
+    SEED_SHARE,
+    "Share of the time for the PyVRP stage (0: OR-Tools alone, 1: PyVRP alone).",
+)
+@click.option("--compare", is_flag=True, help="Run OR-Tools alone, PyVRP alone and the seeded solver side by side.")
+def solomon(
+    instances: tuple[Path, ...],
+    time_limit: float,
+    out: Path | None,
+    processes: int,
+    report_file: Path | None,
+    seed_share: float,
+    compare: bool,
+) -> None:
+    """Solomon VRPTW: gap to the best-known distance (default: all 56 shared instances)."""
+    paths = _instances(instances, benchmarks_dir() / "solomon")
+    named = "".join(f"{p} " for p in instances)
+    command = f"dispatch bench solomon {named}--time-limit {time_limit:g} --processes {processes}"
+    if compare:
+        runs = {label: _solve_all(paths, time_limit, None, processes, share) for label, share in CONFIGURATIONS.items()}
+        text = comparison(runs, time_limit, command + " --compare")
+        title = f"Solomon VRPTW comparison, {time_limit:g} s"
+    else:
+        results = _solve_all(paths, time_limit, out, processes, seed_share)
+        command += f" --seed-share {seed_share:g}"
+        text = report(results, time_limit, command, processes, seed_share)
+        title = f"Solomon VRPTW, {time_limit:g} s" + (
+            "" if seed_share == SEED_SHARE else f", seed share {seed_share:g}"
+        )
+    _publish(report_file, title, text)
+
+
+@bench.command()
+@_instance_options(
+    60.0,
+    "<instance>.json solutions",
+    0.0,
+    "Share of the time for the PyVRP stage (measured worse than none here so far).",
+)
+def trsp(
+    instances: tuple[Path, ...],
+    time_limit: float,
+    out: Path | None,
+    processes: int,
+    report_file: Path | None,
+    seed_share: float,
+) -> None:
+    """Technician routing (Pillac et al. 2013): gap to the best-known total working time."""
+    paths = _instances(instances, benchmarks_dir() / "trsp" / "instances")
+    command = (
+        f"dispatch bench trsp {''.join(f'{p} ' for p in instances)}--time-limit {time_limit:g} "
+        f"--processes {processes} --seed-share {seed_share:g}"
+    )
+    results = _solve_all(paths, time_limit, out, processes, seed_share, "trsp")
+    text = report(results, time_limit, command, processes, seed_share, what="working time")
+    _publish(report_file, f"Technician routing (TRSP), {time_limit:g} s", text)
+
+
+@bench.command()
+@click.option(
+    "--sizes", default="30x300,100x1000,200x2000", show_default=True, help="technicians x jobs, comma separated."
+)
+@click.option("--times", default="10,30,120", show_default=True, help="Time limits in seconds, comma separated.")
+@click.option("--seed-share", default=0.0, show_default=True, help="Share of each time limit for the PyVRP stage.")
+@click.option("--processes", default=1, show_default=True, help="Sizes solved side by side.")
+@_report_option
+def scale(sizes: str, times: str, seed_share: float, processes: int, report_file: Path | None) -> None:
+    """Generated days of 30/300 to 200/2,000 technicians/jobs: first plan, quality over time, memory."""
+    try:
+        parsed = [tuple(int(v) for v in size.lower().split("x")) for size in sizes.split(",")]
+        limits = tuple(float(t) for t in times.split(","))
+    except ValueError as exc:
+        raise click.BadParameter(f"--sizes like 30x300,100x1000 and --times like 10,30: {exc}") from exc
+    command = f"dispatch bench scale --sizes {sizes} --times {times} --seed-share {seed_share:g}"
+    measured = run_scale([(a, b) for a, b in parsed], limits, seed_share, processes)
+    title = "Scale" + ("" if seed_share == 0 else f", seed share {seed_share:g}")
+    _publish(report_file, title, scale_report(measured, command, seed_share))
+
+
+def _instances(given: tuple[Path, ...], folder: Path) -> list[Path]:
+    paths = list(given) or sorted(folder.glob("*.txt"))
+    if not paths:
+        raise click.ClickException(f"no instances given and none found in {folder}")
+    return paths
+
+
+def _publish(report_file: Path | None, title: str, text: str) -> None:
+    if report_file is not None:
+        update_section(report_file, title, text)
+    click.echo(text)
+
+
+def _solve_all(
+    paths: list[Path], time_limit: float, out: Path | None, processes: int, seed_share: float, kind: str = "solomon"
+) -> list[Result]:
+    """Solve the instances a few at a time, with a progress bar on stderr."""
+    results: list[Result] = []
+    with click.progressbar(length=len(paths), label="solving", file=sys.stderr) as bar:
+        for start in range(0, len(paths), max(1, processes)):
+            chunk = paths[start : start + max(1, processes)]
+            results += run_many(chunk, time_limit, out, processes, seed_share, kind)
+            bar.update(len(chunk))
+    return results
