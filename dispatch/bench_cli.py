@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from dispatch.benchmarks.runner import (
     Result,
     benchmarks_dir,
     comparison,
+    median_over_seeds,
     report,
     run_many,
     run_scale,
@@ -39,7 +41,7 @@ def _report_option(f: F) -> F:
     )(f)
 
 
-def _instance_options(time_limit: float, solution: str, seed_share: float, seed_help: str) -> Callable[[F], F]:
+def _instance_options(time_limit: float, solution: str) -> Callable[[F], F]:
     """The options every instance-set benchmark shares."""
 
     def decorate(f: F) -> F:
@@ -49,13 +51,73 @@ def _instance_options(time_limit: float, solution: str, seed_share: float, seed_
             click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=f"Write {solution} here."),
             click.option("--processes", default=2, show_default=True, help="Instances solved side by side."),
             _report_option,
-            click.option("--seed-share", default=seed_share, show_default=True, help=seed_help),
+            click.option(
+                "--seed-share",
+                default=SEED_SHARE,
+                show_default=True,
+                help="Share of the time for the PyVRP stage (0: OR-Tools alone, 1: PyVRP alone).",
+            ),
+            click.option(
+                "--seeds",
+                default="1",
+                show_default=True,
+                help="Random seeds, comma separated: median cost per instance.",
+            ),
+            click.option(
+                "--compare", is_flag=True, help="Run OR-Tools alone, PyVRP alone and the seeded solver side by side."
+            ),
         ]
         for option in reversed(options):
             f = option(f)
         return f
 
     return decorate
+
+
+@dataclass(frozen=True)
+class _InstanceBench:
+    """What differs between the instance-set benchmarks."""
+
+    kind: str
+    title: str
+    folder: str
+    what: str
+
+
+_SOLOMON = _InstanceBench("solomon", "Solomon VRPTW", "solomon", "distance")
+_TRSP = _InstanceBench("trsp", "Technician routing (TRSP)", "trsp/instances", "working time")
+
+
+def _run_instance_bench(bench_kind: _InstanceBench, instances: tuple[Path, ...], **options: Any) -> None:
+    """Solve, check, report one instance set with the shared options (see `_instance_options`)."""
+    time_limit, processes, seed_share = options["time_limit"], options["processes"], options["seed_share"]
+    try:
+        seeds = [int(s) for s in str(options["seeds"]).split(",")]
+    except ValueError as exc:
+        raise click.BadParameter(f"--seeds like 1,2,3: {exc}") from exc
+    paths = _instances(instances, benchmarks_dir() / bench_kind.folder)
+    command = (
+        f"dispatch bench {bench_kind.kind} {''.join(f'{p} ' for p in instances)}--time-limit {time_limit:g} "
+        f"--processes {processes}" + (f" --seeds {options['seeds']}" if len(seeds) > 1 else "")
+    )
+    title = f"{bench_kind.title}, {time_limit:g} s"
+    if options["compare"]:
+        runs = {
+            label: _solve_seeds(paths, time_limit, None, processes, share, bench_kind.kind, seeds)
+            for label, share in CONFIGURATIONS.items()
+        }
+        text = comparison(runs, time_limit, command + " --compare", bench_kind.what)
+        title = f"{bench_kind.title} comparison, {time_limit:g} s"
+    else:
+        results = _solve_seeds(paths, time_limit, options["out"], processes, seed_share, bench_kind.kind, seeds)
+        command += f" --seed-share {seed_share:g}"
+        text = report(results, time_limit, command, processes, seed_share, what=bench_kind.what)
+        if seed_share != SEED_SHARE:
+            title += f", seed share {seed_share:g}"
+    if len(seeds) > 1:
+        text = f"Median over seeds {options['seeds']} per instance.\n\n{text}"
+        title += f", {len(seeds)} seeds"
+    _publish(options["report_file"], title, text)
 
 
 @bench.command()
@@ -73,64 +135,18 @@ def matrix(points: tuple[int, ...], runs: int, out: Path) -> None:
 
 
 @bench.command()
-@_instance_options(
-    30.0,
-    "<instance>.sol files",
-    SEED_SHARE,
-    "Share of the time for the PyVRP stage (0: OR-Tools alone, 1: PyVRP alone).",
-)
-@click.option("--compare", is_flag=True, help="Run OR-Tools alone, PyVRP alone and the seeded solver side by side.")
-def solomon(
-    instances: tuple[Path, ...],
-    time_limit: float,
-    out: Path | None,
-    processes: int,
-    report_file: Path | None,
-    seed_share: float,
-    compare: bool,
-) -> None:
+@_instance_options(30.0, "<instance>.sol files")
+def solomon(instances: tuple[Path, ...], **options: Any) -> None:
     """Solomon VRPTW: gap to the best-known distance (default: all 56 shared instances)."""
-    paths = _instances(instances, benchmarks_dir() / "solomon")
-    named = "".join(f"{p} " for p in instances)
-    command = f"dispatch bench solomon {named}--time-limit {time_limit:g} --processes {processes}"
-    if compare:
-        runs = {label: _solve_all(paths, time_limit, None, processes, share) for label, share in CONFIGURATIONS.items()}
-        text = comparison(runs, time_limit, command + " --compare")
-        title = f"Solomon VRPTW comparison, {time_limit:g} s"
-    else:
-        results = _solve_all(paths, time_limit, out, processes, seed_share)
-        command += f" --seed-share {seed_share:g}"
-        text = report(results, time_limit, command, processes, seed_share)
-        title = f"Solomon VRPTW, {time_limit:g} s" + (
-            "" if seed_share == SEED_SHARE else f", seed share {seed_share:g}"
-        )
-    _publish(report_file, title, text)
+    _run_instance_bench(_SOLOMON, instances, **options)
 
 
 @bench.command()
-@_instance_options(
-    60.0,
-    "<instance>.json solutions",
-    0.0,
-    "Share of the time for the PyVRP stage (measured worse than none here so far).",
-)
-def trsp(
-    instances: tuple[Path, ...],
-    time_limit: float,
-    out: Path | None,
-    processes: int,
-    report_file: Path | None,
-    seed_share: float,
-) -> None:
-    """Technician routing (Pillac et al. 2013): gap to the best-known total working time."""
-    paths = _instances(instances, benchmarks_dir() / "trsp" / "instances")
-    command = (
-        f"dispatch bench trsp {''.join(f'{p} ' for p in instances)}--time-limit {time_limit:g} "
-        f"--processes {processes} --seed-share {seed_share:g}"
-    )
-    results = _solve_all(paths, time_limit, out, processes, seed_share, "trsp")
-    text = report(results, time_limit, command, processes, seed_share, what="working time")
-    _publish(report_file, f"Technician routing (TRSP), {time_limit:g} s", text)
+@_instance_options(60.0, "<instance>.json solutions")
+def trsp(instances: tuple[Path, ...], **options: Any) -> None:
+    """Technician routing (Pillac et al. 2013): gap to the best-known total working time (default: the
+    29 shared instances)."""
+    _run_instance_bench(_TRSP, instances, **options)
 
 
 @bench.command()
@@ -167,14 +183,24 @@ def _publish(report_file: Path | None, title: str, text: str) -> None:
     click.echo(text)
 
 
-def _solve_all(
-    paths: list[Path], time_limit: float, out: Path | None, processes: int, seed_share: float, kind: str = "solomon"
+def _solve_seeds(
+    paths: list[Path],
+    time_limit: float,
+    out: Path | None,
+    processes: int,
+    seed_share: float,
+    kind: str,
+    seeds: list[int],
 ) -> list[Result]:
-    """Solve the instances a few at a time, with a progress bar on stderr."""
-    results: list[Result] = []
-    with click.progressbar(length=len(paths), label="solving", file=sys.stderr) as bar:
-        for start in range(0, len(paths), max(1, processes)):
-            chunk = paths[start : start + max(1, processes)]
-            results += run_many(chunk, time_limit, out, processes, seed_share, kind)
-            bar.update(len(chunk))
-    return results
+    """Solve the instances a few at a time for every seed, with a progress bar on stderr; with several
+    seeds, each instance's median-cost run (solution files: the last seed's)."""
+    runs: list[list[Result]] = []
+    with click.progressbar(length=len(paths) * len(seeds), label="solving", file=sys.stderr) as bar:
+        for seed in seeds:
+            results: list[Result] = []
+            for start in range(0, len(paths), max(1, processes)):
+                chunk = paths[start : start + max(1, processes)]
+                results += run_many(chunk, time_limit, out, processes, seed_share, kind, seed)
+                bar.update(len(chunk))
+            runs.append(results)
+    return runs[0] if len(runs) == 1 else median_over_seeds(runs)

@@ -10,6 +10,7 @@ Jobs are optional (disjunctions) at `drop x priority`, so a plan always exists.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from solver.params import SolveParams
 from solver.plan import BreakTaken, Figures, Plan, Reason, Route, Status, Stop, Unassigned
 from solver.prechecks import Candidate, classify
-from solver.problem import Break, DispatchProblem, Job, Shift, Technician
+from solver.problem import Break, DispatchProblem, Job, Shift, Technician, Weights
+
+RESTOCK = -1  # marks the restocking visit in a seeded order of job indices
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,13 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
         from solver.seeding import seed_routes  # only this stage needs pyvrp
 
         seeded = seed_routes(problem, layout.jobs, vehicles, params.time_limit_s * params.seed_share, params.seed)
-    no_breaks = all(s.pause is None or s.pause.duration == 0 for t in problem.technicians for s in t.shifts)
-    if seeded is not None and params.seed_share >= 1 and no_breaks:  # PyVRP knows no breaks: else OR-Tools places them
-        return _plan_from_orders(problem, layout, seeded, unassigned, began)
+    if seeded is not None and params.seed_share >= 1 and not _has_breaks(problem):
+        return _plan_from_orders(problem, layout, seeded, unassigned, began)  # PyVRP knows no breaks
+    if warm_start is None and _worth_relaxing(problem, layout):
+        return _solve_relaxed(problem, layout, candidates, params, seeded, unassigned, began)
     model = _RoutingModel(problem, layout, candidates)
-    solution = model.run(params, warm_start, seeded)
+    remaining = params.time_limit_s - (time.perf_counter() - began)
+    solution = model.run(params, remaining, warm_start, seeded)
     if solution is None:
         dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
         return _plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
@@ -88,26 +93,123 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
     return _plan(problem, tuple(routes), unassigned, solution.ObjectiveValue(), Status.OPTIMAL_OR_FEASIBLE, began)
 
 
+def lateness_bounds(job: Job, weights: Weights, earliest: int, horizon: int) -> list[tuple[int, int]]:
+    """The job's target and promise costs as (bound, cost per unit late) soft upper bounds on its start.
+
+    OR-Tools keeps one soft bound per variable, and a second one costs a copy of the time dimension,
+    so deadlines that cannot change the choice merge: a deadline at or after the horizon costs nothing,
+    and one already past at the `earliest` start is linear (same slope, a constant apart), which adds
+    to the other's slope when that one is past too. Two bounds remain only when the promise is still
+    ahead while the target is missed or ahead.
+    """
+    late = [
+        (deadline, round(weight * job.priority))
+        for deadline, weight in ((job.target, weights.target_late), (job.promise, weights.promise_late))
+        if deadline is not None and deadline < horizon and weight > 0
+    ]
+    if len(late) == 2 and max(d for d, _ in late) <= earliest:
+        return [(max(d for d, _ in late), sum(c for _, c in late))]
+    return sorted(late, key=lambda b: -b[1])  # the dearer (promise) on the time dimension itself
+
+
+def _has_breaks(problem: DispatchProblem) -> bool:
+    return any(s.pause is not None and s.pause.duration > 0 for t in problem.technicians for s in t.shifts)
+
+
+# From this many jobs on, a problem with breaks or needing two deadline bounds per job is solved
+# without them (see `_solve_relaxed`): OR-Tools' break propagation and the copy of the time dimension
+# make a first plan ten times slower (measured: 200 technicians / 2,000 jobs, BENCHMARKS.md "Scale").
+RELAX_FROM_JOBS = 500
+
+
+def _worth_relaxing(problem: DispatchProblem, layout: _Layout) -> bool:
+    if len(layout.jobs) < RELAX_FROM_JOBS:
+        return False
+    earliest, horizon = _earliest_shift_start(problem), problem.horizon
+    two_bounds = any(len(lateness_bounds(problem.jobs[j], problem.weights, earliest, horizon)) > 1 for j in layout.jobs)
+    return two_bounds or _has_breaks(problem)
+
+
+def _earliest_shift_start(problem: DispatchProblem) -> int:
+    return min(s.start for t in problem.technicians for s in t.shifts)
+
+
+def _solve_relaxed(
+    problem: DispatchProblem,
+    layout: _Layout,
+    candidates: dict[int, list[Candidate]],
+    params: SolveParams,
+    seeded: dict[int, list[int]] | None,
+    unassigned: list[Unassigned],
+    began: float,
+) -> Plan:
+    """Large problems: search without breaks (each shift shortened by its break instead) and with the
+    promise alone where a job would need two deadline bounds; then time every route with its real
+    break, keeping each job only if the route so far still fits (the rest come back unassigned)."""
+    earliest, horizon = _earliest_shift_start(problem), problem.horizon
+    relaxed = problem.replace(
+        technicians=tuple(
+            dataclasses.replace(t, shifts=tuple(_without_break(s) for s in t.shifts)) for t in problem.technicians
+        ),
+        jobs=tuple(
+            dataclasses.replace(j, target=None)
+            if len(lateness_bounds(j, problem.weights, earliest, horizon)) > 1
+            else j
+            for j in problem.jobs
+        ),
+    )
+    model = _RoutingModel(relaxed, layout, candidates)
+    solution = model.run(params, params.time_limit_s - (time.perf_counter() - began), None, seeded)
+    if solution is None:
+        dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
+        return _plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
+    orders = {}
+    for v, (t, k) in enumerate(layout.vehicles):
+        order = [RESTOCK if node == layout.restock.get(v) else layout.jobs[node] for node in model._nodes(solution, v)]
+        orders[v] = _feasible_prefix_order(problem, problem.technicians[t], k, order)
+    return _plan_from_orders(problem, layout, orders, unassigned, began, solution.ObjectiveValue())
+
+
+def _without_break(shift: Shift) -> Shift:
+    if shift.pause is None:
+        return shift
+    end = max(shift.start, shift.end - shift.pause.duration)
+    return Shift(shift.start, end, None, shift.max_overtime)
+
+
+def _feasible_prefix_order(problem: DispatchProblem, tech: Technician, shift_index: int, order: list[int]) -> list[int]:
+    """The order with each job kept only if the route so far stays feasible with the real shift and break."""
+    kept: list[int] = []
+    for j in order:
+        trial = [*kept, j]
+        jobs = [x for x in trial if x != RESTOCK]
+        restock_after = trial.index(RESTOCK) - 1 if RESTOCK in trial else None
+        if j == RESTOCK or not jobs or _timed(problem, tech, shift_index, jobs, None, None, restock_after) is not None:
+            kept = trial
+    return kept
+
+
 def _plan_from_orders(
     problem: DispatchProblem,
     layout: _Layout,
     orders: dict[int, list[int]],
     unassigned: list[Unassigned],
     began: float,
+    objective: int = 0,
 ) -> Plan:
-    """A plan straight from routes found elsewhere (PyVRP alone), timed by the same schedule rules."""
+    """A plan from routes found elsewhere (PyVRP alone, a relaxed model), timed by the same schedule rules."""
     routes = []
     for v, order in sorted(orders.items()):
         jobs = [j for j in order if j >= 0]
         if jobs:
             t, k = layout.vehicles[v]
-            restock_after = order.index(-1) - 1 if -1 in order else None  # -1: seeding.RESTOCK
+            restock_after = order.index(RESTOCK) - 1 if RESTOCK in order else None
             routes.append(_schedule(problem, problem.technicians[t], k, jobs, None, None, restock_after))
     served = {s.job for r in routes for s in r.stops}
     unassigned = unassigned + [
         Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs if problem.jobs[j].id not in served
     ]
-    return _plan(problem, tuple(routes), unassigned, 0, Status.OPTIMAL_OR_FEASIBLE, began)
+    return _plan(problem, tuple(routes), unassigned, objective, Status.OPTIMAL_OR_FEASIBLE, began)
 
 
 def _layout(problem: DispatchProblem, jobs: list[int], vehicles: list[tuple[int, int]]) -> _Layout:
@@ -144,6 +246,7 @@ class _RoutingModel:
         self.distance = problem.distance[np.ix_(loc, loc)]
         self._arc_costs()
         self.time = self._time_dimension("time")
+        self._earliest_start = _earliest_shift_start(problem)
         self.target_time = self._time_dimension("target") if self._needs_target_copy() else None
         self._shifts_and_breaks()
         self._jobs(candidates)
@@ -154,8 +257,12 @@ class _RoutingModel:
 
     # --- model building -------------------------------------------------------------------
     def _arc_costs(self) -> None:
+        """Distance, plus the route-time weight on each arc's transit: a route's span is its transits
+        plus its waits (slack, costed in `_time_dimension`), and putting the transit part on the arcs
+        gives guided local search something to guide (it penalises arcs, not spans)."""
         weights = self.problem.weights
-        cost = (self.distance * weights.distance).tolist()
+        transit = self.travel + self.layout.service[:, None]
+        cost = (self.distance * weights.distance + transit * weights.route_time).tolist()
         self.routing.SetArcCostEvaluatorOfAllVehicles(self.routing.RegisterTransitMatrix(cost))
 
     def _time_dimension(self, name: str) -> pywrapcp.RoutingDimension:
@@ -166,14 +273,15 @@ class _RoutingModel:
         dimension = self.routing.GetDimensionOrDie(name)
         if name == "time":
             weights = self.problem.weights
-            dimension.SetSpanCostCoefficientForAllVehicles(weights.route_time)
+            dimension.SetSlackCostCoefficientForAllVehicles(weights.route_time)
             dimension.SetGlobalSpanCostCoefficient(weights.balance)
         return dimension
 
     def _needs_target_copy(self) -> bool:
-        return any(self.problem.jobs[j].target is not None for j in self.layout.jobs) and any(
-            self.problem.jobs[j].promise is not None for j in self.layout.jobs
-        )
+        return any(len(self._bounds(self.problem.jobs[j])) > 1 for j in self.layout.jobs)
+
+    def _bounds(self, job: Job) -> list[tuple[int, int]]:
+        return lateness_bounds(job, self.problem.weights, self._earliest_start, self.problem.horizon)
 
     def _shifts_and_breaks(self) -> None:
         solver = self.routing.solver()
@@ -201,7 +309,6 @@ class _RoutingModel:
 
     def _jobs(self, candidates: dict[int, list[Candidate]]) -> None:
         weights = self.problem.weights
-        solver = self.routing.solver()
         vehicle_of = {pair: v for v, pair in enumerate(self.layout.vehicles)}
         for node, j in enumerate(self.layout.jobs):
             job = self.problem.jobs[j]
@@ -211,8 +318,6 @@ class _RoutingModel:
             self.routing.VehicleVar(index).SetValues([-1, *allowed])
             self.routing.AddDisjunction([index], max(1, round(weights.drop * job.priority)))
             self._window(index, job)
-            if self.target_time is not None:
-                solver.Add(self.target_time.CumulVar(index) == self.time.CumulVar(index))
             self._deadlines(index, job)
             if job.pin_start is not None:
                 self.time.CumulVar(index).SetValue(job.pin_start)
@@ -231,12 +336,11 @@ class _RoutingModel:
                     cumul.RemoveInterval(before.end + 1, after.start - 1)
 
     def _deadlines(self, index: int, job: Job) -> None:
-        weights = self.problem.weights
-        if job.promise is not None:
-            self.time.SetCumulVarSoftUpperBound(index, job.promise, round(weights.promise_late * job.priority))
-        if job.target is not None:
-            dimension = self.target_time if job.promise is not None and self.target_time is not None else self.time
-            dimension.SetCumulVarSoftUpperBound(index, job.target, round(weights.target_late * job.priority))
+        bounds = self._bounds(job)
+        for (bound, cost), dimension in zip(bounds, self._time_dimensions(), strict=False):
+            dimension.SetCumulVarSoftUpperBound(index, bound, cost)
+        if len(bounds) > 1 and self.target_time is not None:
+            self.routing.solver().Add(self.target_time.CumulVar(index) == self.time.CumulVar(index))
 
     def _stay_with(self, index: int, technician_id: str) -> None:
         """Moving the job off the vehicles of the technician it was dispatched to costs `move`."""
@@ -304,13 +408,17 @@ class _RoutingModel:
 
     # --- solving ------------------------------------------------------------------------------
     def run(
-        self, params: SolveParams, warm_start: Plan | None, seeded: dict[int, list[int]] | None = None
+        self,
+        params: SolveParams,
+        seconds: float,
+        warm_start: Plan | None,
+        seeded: dict[int, list[int]] | None = None,
     ) -> pywrapcp.Assignment | None:
+        """Search for `seconds` (at least 0.1), from a warm start or a seed when given."""
         search = pywrapcp.DefaultRoutingSearchParameters()
         search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
         search.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic)
-        share = params.seed_share if seeded is not None else 0.0
-        search.time_limit.FromMilliseconds(max(100, round(params.time_limit_s * (1 - share) * 1000)))
+        search.time_limit.FromMilliseconds(max(100, round(seconds * 1000)))
         if params.solution_limit is not None:
             search.solution_limit = params.solution_limit
         search.log_search = params.log_search
@@ -394,6 +502,40 @@ def _break_starts(solution: pywrapcp.Assignment) -> dict[int, int]:
     return found
 
 
+def _legs(
+    problem: DispatchProblem, tech: Technician, jobs: list[int], restock_after: int | None
+) -> tuple[list[int], int]:
+    """Travel time of each leg of the route (via the restock place after job `restock_after`) and its distance."""
+    places = [tech.start_location] + [problem.jobs[j].location for j in jobs] + [tech.end_location]
+    legs, distance = [], 0
+    for gap, (a, b) in enumerate(itertools.pairwise(places)):
+        via = [a, b] if restock_after is None or gap != restock_after + 1 else [a, tech.restock_location, b]
+        legs.append(sum(int(problem.duration[x, y]) for x, y in itertools.pairwise(via)))
+        distance += sum(int(problem.distance[x, y]) for x, y in itertools.pairwise(via))
+    return legs, distance
+
+
+def _timed(
+    problem: DispatchProblem,
+    tech: Technician,
+    shift_index: int,
+    jobs: list[int],
+    starts: list[int] | None,
+    break_start: int | None,
+    restock_after: int | None,
+) -> tuple[int, tuple[Stop, ...], int, tuple[BreakTaken, ...]] | None:
+    """The forward schedule of a route, trying break positions near `break_start` first; None if none fits."""
+    shift = tech.shifts[shift_index]
+    pause = shift.pause if shift.pause is not None and shift.pause.duration > 0 else None
+    legs, _ = _legs(problem, tech, jobs, restock_after)
+    route_jobs = [problem.jobs[j] for j in jobs]
+    for placement in _break_options(pause, break_start, starts, legs, shift):
+        simulated = _simulate(route_jobs, legs, shift, pause, placement)
+        if simulated is not None:
+            return simulated
+    return None
+
+
 def _schedule(
     problem: DispatchProblem,
     tech: Technician,
@@ -409,24 +551,16 @@ def _schedule(
     positions near OR-Tools' choice first (OR-Tools' own placement is always among the feasible).
     """
     shift = tech.shifts[shift_index]
-    pause = shift.pause if shift.pause is not None and shift.pause.duration > 0 else None
-    places = [tech.start_location] + [problem.jobs[j].location for j in jobs] + [tech.end_location]
-    legs, distances = [], []
-    for gap, (a, b) in enumerate(itertools.pairwise(places)):
-        via = [a, b] if restock_after is None or gap != restock_after + 1 else [a, tech.restock_location, b]
-        legs.append(sum(int(problem.duration[x, y]) for x, y in itertools.pairwise(via)))
-        distances.append(sum(int(problem.distance[x, y]) for x, y in itertools.pairwise(via)))
-    route_jobs = [problem.jobs[j] for j in jobs]
-    distance = sum(distances)
-    for placement in _break_options(pause, break_start, starts, legs, shift):
-        simulated = _simulate(route_jobs, legs, shift, pause, placement)
-        if simulated is not None:
-            depart, stops, back, breaks = simulated
-            return Route(tech.id, shift_index, depart, stops, back, breaks, restock_after, distance)
-    # No placement fits (OR-Tools' own always does; a foreign seed may not): time the route without
-    # its break and let the checker say so.
-    depart, stops, back, _ = _simulate(route_jobs, legs, shift, None, None) or (shift.start, (), shift.start, ())
-    return Route(tech.id, shift_index, depart, stops, back, (), restock_after, distance)
+    legs, distance = _legs(problem, tech, jobs, restock_after)
+    simulated = _timed(problem, tech, shift_index, jobs, starts, break_start, restock_after)
+    if simulated is None:
+        # No placement fits (OR-Tools' own always does; a foreign seed may not): time the route
+        # without its break and let the checker say so.
+        route_jobs = [problem.jobs[j] for j in jobs]
+        simulated = _simulate(route_jobs, legs, shift, None, None) or (shift.start, (), shift.start, ())
+        simulated = (*simulated[:3], ())
+    depart, stops, back, breaks = simulated
+    return Route(tech.id, shift_index, depart, stops, back, breaks, restock_after, distance)
 
 
 def _break_options(

@@ -2,8 +2,8 @@
 
 PyVRP knows time windows, capacities, shifts, reloads and distance/duration costs, not soft
 deadlines, breaks or pins. Skills and tools become extra load dimensions (a technician without the
-skill has capacity 0 in it), maximum visits another; a restocking visit is a reload (which in
-PyVRP refills the same loads rather than giving every tool and part: a stricter seed, still valid).
+skill has capacity 0 in it), maximum visits another; a restocking visit is a reload whose
+effect (every tool, plenty of parts) is modelled as initial load dropped at the reload.
 Problems it cannot express (pins, several windows per job) are not seeded; breaks and deadlines
 are left to OR-Tools, which starts from the seed and must accept it as feasible in the full model.
 """
@@ -17,8 +17,7 @@ import pyvrp
 from pyvrp.stop import MaxRuntime
 
 from solver.problem import DispatchProblem, Job, Technician
-
-RESTOCK = -1  # marks the restocking visit in a seeded order
+from solver.routing import RESTOCK
 
 
 def can_seed(problem: DispatchProblem, jobs: list[int]) -> bool:
@@ -140,24 +139,15 @@ def _vehicle_types(
     unit: int,
 ) -> tuple[list[pyvrp.VehicleType], list[list[int]]]:
     """One PyVRP vehicle type per distinct technician shift; `members[k]` its OR-Tools vehicles."""
-    big = len(problem.jobs) + 1
+    big = len(problem.jobs) + sum(sum(job.parts.values()) for job in problem.jobs) + 1
     keys: dict[tuple[object, ...], int] = {}
     types: list[pyvrp.VehicleType] = []
     members: list[list[int]] = []
     weights = problem.weights
     for v, (t, k) in enumerate(vehicles):
         tech, shift = problem.technicians[t], problem.technicians[t].shifts[k]
-        capacity = [
-            tech.parts.get(name, 0)
-            if kind == "part"
-            else big * int(name in tech.skills)
-            if kind == "skill"
-            else big * int(name in tech.tools)
-            if kind == "tool"
-            else (tech.max_visits if tech.max_visits is not None else big)
-            for kind, name in dims
-        ]
-        key = (*_ends(tech), shift.start, shift.end, shift.max_overtime, tuple(capacity))
+        capacity, initial = _loads(tech, dims, big)
+        key = (*_ends(tech), shift.start, shift.end, shift.max_overtime, tuple(capacity), tuple(initial))
         if key not in keys:
             keys[key] = len(types)
             types.append(
@@ -170,6 +160,7 @@ def _vehicle_types(
                     tw_late=(shift.end + shift.max_overtime) // unit,
                     unit_distance_cost=weights.distance,
                     unit_duration_cost=weights.route_time,
+                    initial_load=initial,
                     reload_depots=[] if tech.restock_location is None else [depot_index[tech.restock_location]],
                     max_reloads=1,
                 )
@@ -178,3 +169,29 @@ def _vehicle_types(
         members[keys[key]].append(v)
     types = [vt.replace(num_available=len(m)) for vt, m in zip(types, members, strict=True)]
     return types, members
+
+
+def _loads(tech: Technician, dims: list[tuple[str, str]], big: int) -> tuple[list[int], list[int]]:
+    """Capacity and initial load per dimension.
+
+    Without a restock, skills and tools are gates (capacity 0 or `big`) and parts the stock on
+    board. With one, tools and parts get room for everything, and what the technician lacks is
+    initial load: PyVRP drops initial load at the first reload, so the restock frees that room.
+    """
+    capacity, initial = [], []
+    restocks = tech.restock_location is not None
+    for kind, name in dims:
+        if kind == "skill":
+            capacity.append(big * int(name in tech.skills))
+            initial.append(0)
+        elif kind == "visits":
+            capacity.append(tech.max_visits if tech.max_visits is not None else big)
+            initial.append(0)
+        elif not restocks:
+            capacity.append(tech.parts.get(name, 0) if kind == "part" else big * int(name in tech.tools))
+            initial.append(0)
+        else:
+            on_board = min(big, tech.parts.get(name, 0)) if kind == "part" else big * int(name in tech.tools)
+            capacity.append(big)
+            initial.append(big - on_board)
+    return capacity, initial

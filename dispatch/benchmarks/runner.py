@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import statistics
 import time
@@ -54,10 +55,12 @@ def benchmarks_dir() -> Path:
 SEED_SHARE = 0.8
 
 
-def run_solomon(path: Path, time_limit_s: float, out: Path | None = None, seed_share: float = SEED_SHARE) -> Result:
+def run_solomon(
+    path: Path, time_limit_s: float, out: Path | None = None, seed_share: float = SEED_SHARE, seed: int = 1
+) -> Result:
     """Solve one Solomon instance, check the plan, and write its solution file into `out`."""
     instance = read_solomon(path)
-    plan, seconds, violations = _solve(instance.problem, time_limit_s, seed_share)
+    plan, seconds, violations = _solve(instance.problem, time_limit_s, seed_share, seed)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         write_solomon_solution(plan, out / f"{instance.name}.sol")
@@ -66,10 +69,12 @@ def run_solomon(path: Path, time_limit_s: float, out: Path | None = None, seed_s
     )
 
 
-def run_trsp(path: Path, time_limit_s: float, out: Path | None = None, seed_share: float = 0.0) -> Result:
+def run_trsp(
+    path: Path, time_limit_s: float, out: Path | None = None, seed_share: float = SEED_SHARE, seed: int = 1
+) -> Result:
     """Solve one TRSP instance, check the plan (and its exact-arithmetic cost), write its JSON solution."""
     instance = read_trsp(path)
-    plan, seconds, violations = _solve(instance.problem, time_limit_s, seed_share)
+    plan, seconds, violations = _solve(instance.problem, time_limit_s, seed_share, seed)
     cost, broken = exact_cost(instance, plan)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -78,9 +83,11 @@ def run_trsp(path: Path, time_limit_s: float, out: Path | None = None, seed_shar
     return _result(instance.name, cost, bks.get(instance.name), seconds, len(violations) + len(broken), plan)
 
 
-def _solve(problem: DispatchProblem, time_limit_s: float, seed_share: float) -> tuple[Plan, float, list[object]]:
+def _solve(
+    problem: DispatchProblem, time_limit_s: float, seed_share: float, seed: int
+) -> tuple[Plan, float, list[object]]:
     began = time.perf_counter()
-    plan = solve(problem, SolveParams(time_limit_s=time_limit_s, seed_share=seed_share))
+    plan = solve(problem, SolveParams(time_limit_s=time_limit_s, seed_share=seed_share, seed=seed))
     return plan, time.perf_counter() - began, list(check(problem, plan))
 
 
@@ -107,25 +114,44 @@ def run_many(
     processes: int,
     seed_share: float = SEED_SHARE,
     kind: str = "solomon",
+    seed: int = 1,
 ) -> list[Result]:
     """Solve every instance, `processes` at a time, results in the order of `paths`."""
     runner = RUNNERS[kind]
     if processes <= 1 or len(paths) <= 1:
-        return [runner(p, time_limit_s, out, seed_share) for p in paths]
+        return [runner(p, time_limit_s, out, seed_share, seed) for p in paths]
     n = len(paths)
     with ProcessPoolExecutor(max_workers=processes) as pool:
-        return list(pool.map(runner, paths, [time_limit_s] * n, [out] * n, [seed_share] * n))
+        return list(pool.map(runner, paths, [time_limit_s] * n, [out] * n, [seed_share] * n, [seed] * n))
+
+
+def median_over_seeds(runs: Sequence[Sequence[Result]]) -> list[Result]:
+    """Per instance, the run of median cost among one result list per seed (an odd count gives a
+    real run); feasible only if every seed's plan was, and the worst seed's counts of violations."""
+    combined = []
+    for per_seed in zip(*runs, strict=True):
+        middle = sorted(per_seed, key=lambda r: r.cost)[(len(per_seed) - 1) // 2]
+        combined.append(
+            dataclasses.replace(
+                middle,
+                seconds=statistics.median(r.seconds for r in per_seed),
+                feasible=all(r.feasible for r in per_seed),
+                violations=max(r.violations for r in per_seed),
+                unassigned=max(r.unassigned for r in per_seed),
+            )
+        )
+    return combined
 
 
 CONFIGURATIONS = {"OR-Tools alone": 0.0, "PyVRP alone": 1.0, "PyVRP seeds OR-Tools": SEED_SHARE}
 
 
-def comparison(results: dict[str, list[Result]], time_limit_s: float, command: str) -> str:
+def comparison(results: dict[str, list[Result]], time_limit_s: float, command: str, what: str = "distance") -> str:
     """Markdown: each configuration's cost and gap per instance, measured in one run."""
     names = list(results)
     lines = [
         f"Measured {date.today().isoformat()} on {machine()}, with `{command}`: the same instances, "
-        f"{time_limit_s:g} s each, every configuration in the same run; gaps to best-known distance in %, "
+        f"{time_limit_s:g} s each, every configuration in the same run; gaps to best-known {what} in %, "
         "`!` marks a plan the checker rejects.",
         "",
         "| instance | " + " | ".join(names) + " |",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from dispatch.benchmarks.runner import Result, median_over_seeds
 from dispatch.benchmarks.trsp import exact_cost, read_trsp
 from dispatch.cli import main
 from solver import Figures, Plan, Route, Status, Stop
@@ -66,3 +67,28 @@ def test_bench_trsp_writes_checkable_json(tmp_path: Path) -> None:
     visits = [v for r in solution["routes"] for v in r["visits"] if v != "depot"]
     assert len(visits) == len(set(visits)) and all(0 <= v < 100 for v in visits)
     assert all(sum(1 for v in r["visits"] if v == "depot") <= 1 for r in solution["routes"])
+
+
+def test_median_over_seeds_takes_the_middle_run_and_the_worst_verdict() -> None:
+    """Three seeds: the median-cost run is reported; one infeasible seed makes the instance infeasible."""
+    runs = [
+        [Result("a", cost, 100.0, seconds, feasible, 0 if feasible else 2, 0, 3)]
+        for cost, seconds, feasible in ((103.0, 1.0, True), (101.0, 3.0, False), (102.0, 2.0, True))
+    ]
+    (combined,) = median_over_seeds(runs)
+    assert combined.cost == 102.0 and combined.seconds == 2.0
+    assert not combined.feasible and combined.violations == 2
+    assert combined.gap_pct == pytest.approx(2.0)
+
+
+def test_bench_trsp_compare_over_seeds() -> None:
+    """--compare with two seeds: one row per instance with a gap for each configuration."""
+    result = CliRunner().invoke(
+        main,
+        ["bench", "trsp", str(C101), "--time-limit", "1", "--processes", "1", "--seeds", "1,2", "--compare"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Median over seeds 1,2" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| C101"))
+    assert len(row.strip("|").split("|")) == 4  # instance + three configurations
+    assert "best-known working time" in result.stdout

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from types import MappingProxyType
 
 from solver import Break, DispatchProblem, Job, Shift, SolveParams, Technician, Window, check, solve
-from solver.seeding import can_seed, seed_routes
+from solver.seeding import RESTOCK, can_seed, seed_routes
 from tests.solver.conftest import LINE, grid_problem
 
 
@@ -43,3 +44,23 @@ def test_what_pyvrp_cannot_express_is_not_seeded(small_day: DispatchProblem) -> 
         assert seed_routes(problem, [0, 1, 2, 3], [(0, 0), (1, 0)], 0.2) is None
         plan = solve(problem, SolveParams(time_limit_s=1, seed_share=0.5))
         assert check(problem, plan) == [] and plan.figures.served == 4
+
+
+def test_seed_restocks_before_a_missing_tool_and_between_parts() -> None:
+    """A technician without tool "t" and with one part "p": the tool job and the second part job
+    come after its single restock (PyVRP initial load dropped at the reload)."""
+    tech = Technician(
+        "A", 0, 0, (Shift(0, 10_000),), tools=frozenset(), parts=MappingProxyType({"p": 1}), restock_location=5
+    )
+    jobs = (
+        Job("tool", 1, 10, tools=frozenset({"t"})),
+        Job("part1", 2, 10, parts=MappingProxyType({"p": 1})),
+        Job("part2", 3, 10, parts=MappingProxyType({"p": 1})),
+    )
+    problem = grid_problem(LINE, (tech,), jobs)
+    routes = seed_routes(problem, [0, 1, 2], [(0, 0)], time_limit_s=0.3)
+    assert routes is not None and routes[0].count(RESTOCK) == 1
+    after = routes[0][routes[0].index(RESTOCK) + 1 :]
+    assert 0 in after and sum(1 for j in routes[0] if j in (1, 2) and j not in after) <= 1
+    plan = solve(problem, SolveParams(time_limit_s=1, seed_share=0.5))
+    assert check(problem, plan) == [] and plan.figures.served == 3

@@ -20,8 +20,10 @@ from solver import (
     Weights,
     Window,
     check,
+    routing,
     solve,
 )
+from solver.routing import lateness_bounds
 from tests.solver.conftest import LINE, grid_problem
 
 FAST = SolveParams(time_limit_s=2, solution_limit=200)
@@ -213,3 +215,26 @@ def test_restocking_gives_tools_and_parts() -> None:
     assert route.restock_after is not None
     order = [s.job for s in route.stops]
     assert order.index("drill") > route.restock_after  # the drill comes from the restock
+
+
+def test_lateness_bounds_merge_what_cannot_change_the_choice() -> None:
+    """Deadlines past the horizon vanish, two already past merge into one slope, else two bounds."""
+    weights = Weights(target_late=50, promise_late=500)
+    job = Job("j", 1, 10, target=100, promise=1000)
+    assert lateness_bounds(job, weights, earliest=0, horizon=2000) == [(1000, 500), (100, 50)]
+    assert lateness_bounds(job, weights, earliest=0, horizon=900) == [(100, 50)]
+    assert lateness_bounds(job, weights, earliest=1000, horizon=2000) == [(1000, 550)]
+    assert lateness_bounds(dataclasses.replace(job, priority=2.0), weights, 0, 500) == [(100, 100)]
+
+
+def test_large_problems_are_solved_relaxed_then_timed_with_their_breaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past RELAX_FROM_JOBS the search runs without breaks; every route still comes back with its
+    break placed, the plan passes the checker, and each job is routed or unassigned."""
+    monkeypatch.setattr(routing, "RELAX_FROM_JOBS", 3)
+    techs = tuple(Technician(t, 0, 0, (Shift(0, 3000, Break(300, 600, 900)),)) for t in ("A", "B"))
+    jobs = tuple(Job(f"j{i}", 1 + i % 4, 150, target=200 * i, promise=2500) for i in range(8))
+    problem = grid_problem(LINE, techs, jobs)
+    plan = solve(problem, SolveParams(time_limit_s=1))
+    assert check(problem, plan) == []
+    assert plan.figures.served + len(plan.unassigned) == 8 and plan.figures.served >= 6
+    assert all(len(r.breaks) == 1 for r in plan.routes if r.stops)
