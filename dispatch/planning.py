@@ -1,0 +1,152 @@
+"""A day's planning problem from the database: technicians on shift, open jobs, travel, deadlines.
+
+Solver times are seconds from midnight of the planned day in the business timezone; locations are
+the depots first, then each job's customer. Deadlines already past are clamped to 0, which shifts
+their lateness cost by a constant and leaves every choice the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from types import MappingProxyType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from dispatch.config import Settings
+from dispatch.geo import TravelModel
+from dispatch.models import Depot, Job, JobStatus, Priority, StockLevel, Technician
+from dispatch.roster import ShiftSpan, shift_on
+from solver import Break, DispatchProblem, Shift, Window
+from solver import Job as SolverJob
+from solver import Technician as SolverTechnician
+
+# Jobs the day's plan may (re)arrange: not yet on their way or done.
+PLANNABLE = (JobStatus.NEW.value, JobStatus.PLANNED.value, JobStatus.NEEDS_REVISIT.value)
+PRIORITY_WEIGHT = {Priority.NORMAL.value: 1.0, Priority.URGENT.value: 2.0, Priority.COMPLAINT.value: 3.0}
+
+
+class PlanningError(ValueError):
+    """A day that cannot be planned as asked (a job without a location, nobody on shift...)."""
+
+
+@dataclass(frozen=True)
+class DayProblem:
+    """The solver problem of one day and how its ids map back to database rows."""
+
+    day: date
+    origin: datetime  # time 0 of the problem
+    problem: DispatchProblem
+    technician_ids: dict[str, int]  # solver technician id -> technician.id
+    job_ids: dict[str, int]  # solver job id -> job.id
+    skipped: dict[int, str]  # job.id -> why it is not in the problem
+
+    def at(self, seconds: int) -> datetime:
+        """The aware datetime of a solver time."""
+        return datetime.fromtimestamp(self.origin.timestamp() + seconds, tz=self.origin.tzinfo)
+
+
+def plannable_jobs(session: Session, day: date, settings: Settings, as_of: datetime | None = None) -> list[Job]:
+    """Open jobs received by `as_of` (default: the end of `day`) whose appointment, if any, does not
+    start after `day`; oldest call first."""
+    end_of_day = datetime.combine(day, time.max, tzinfo=settings.tz)
+    query = (
+        select(Job)
+        .where(Job.status.in_(PLANNABLE), Job.received_at <= (as_of or end_of_day))
+        .where((Job.window_start.is_(None)) | (Job.window_start <= end_of_day))
+        .options(selectinload(Job.customer))
+        .order_by(Job.received_at, Job.id)
+    )
+    return list(session.scalars(query))
+
+
+def on_shift(session: Session, day: date, settings: Settings) -> list[tuple[Technician, ShiftSpan]]:
+    """Active technicians working on `day`, with their shift."""
+    techs = session.scalars(select(Technician).where(Technician.active).order_by(Technician.external_id))
+    working = [(t, shift_on(t, day, settings.country, settings.tz)) for t in techs]
+    return [(t, span) for t, span in working if span is not None]
+
+
+def build_day_problem(session: Session, day: date, settings: Settings, as_of: datetime | None = None) -> DayProblem:
+    """The solver problem for `day` with the jobs known by `as_of`; jobs that cannot enter it are
+    listed in `skipped` with the reason."""
+    origin = datetime.combine(day, time(0), tzinfo=settings.tz)
+    crew = on_shift(session, day, settings)
+    if not crew:
+        raise PlanningError(f"nobody is on shift on {day.isoformat()}")
+    depots = list(session.scalars(select(Depot).order_by(Depot.id)))
+    depot_index = {d.id: i for i, d in enumerate(depots)}
+    jobs, skipped = [], {}
+    for job in plannable_jobs(session, day, settings, as_of):
+        if job.customer.lat is None or job.customer.lon is None:
+            skipped[job.id] = f"customer {job.customer.external_id} has no location"
+        else:
+            jobs.append(job)
+    points = [(d.lat, d.lon) for d in depots] + [(j.customer.lat, j.customer.lon) for j in jobs]
+    matrix = TravelModel.from_settings(settings).matrix(points)  # type: ignore[arg-type]
+    stock = _van_stock(session, [t.id for t, _ in crew])
+
+    def seconds(moment: datetime) -> int:
+        return round((moment - origin).total_seconds())
+
+    technicians = tuple(
+        SolverTechnician(
+            tech.external_id,
+            depot_index[tech.depot_id],
+            depot_index[tech.depot_id],
+            (_shift(span, seconds),),
+            skills=frozenset(tech.skill_codes()),
+            parts=MappingProxyType(stock.get(tech.id, {})),
+            restock_location=depot_index[tech.depot_id],  # parts not on the van wait at the depot
+        )
+        for tech, span in crew
+    )
+    solver_jobs = tuple(_job(job, len(depots) + i, seconds) for i, job in enumerate(jobs))
+    problem = DispatchProblem(matrix.distance_m, matrix.duration_s, technicians, solver_jobs)
+    return DayProblem(
+        day,
+        origin,
+        problem,
+        {tech.external_id: tech.id for tech, _ in crew},
+        {job.external_id: job.id for job in jobs},
+        skipped,
+    )
+
+
+def _shift(span: ShiftSpan, to_s: Callable[[datetime], int]) -> Shift:
+    pause = None
+    if span.break_minutes and span.break_earliest is not None and span.break_latest is not None:
+        pause = Break(span.break_minutes * 60, to_s(span.break_earliest), to_s(span.break_latest))
+    return Shift(to_s(span.start), to_s(span.end), pause)
+
+
+def _job(job: Job, location: int, to_s: Callable[[datetime], int]) -> SolverJob:
+    windows: tuple[Window, ...] = ()
+    if job.window_start is not None and job.window_end is not None:
+        windows = (Window(max(0, to_s(job.window_start)), max(0, to_s(job.window_end))),)
+    parts = {p["part"]: int(p["quantity"]) for p in job.parts_expected or []}
+    return SolverJob(
+        job.external_id,
+        location,
+        job.duration_min * 60,
+        skill=job.skill,
+        parts=MappingProxyType(parts),
+        windows=windows,
+        target=max(0, to_s(job.target_at)),
+        promise=max(0, to_s(job.promise_at)),
+        priority=PRIORITY_WEIGHT.get(job.priority, 1.0),
+    )
+
+
+def _van_stock(session: Session, technician_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Parts on each technician's van, by part code."""
+    rows = session.scalars(
+        select(StockLevel).where(StockLevel.technician_id.in_(technician_ids)).options(selectinload(StockLevel.part))
+    )
+    stock: dict[int, dict[str, int]] = {}
+    for row in rows:
+        if row.technician_id is not None and row.quantity > 0:
+            stock.setdefault(row.technician_id, {})[row.part.code] = row.quantity
+    return stock

@@ -1,0 +1,77 @@
+"""A day's planning problem built from the database, solved and checked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.config import Settings
+from dispatch.models import Job, Technician
+from dispatch.planning import PlanningError, build_day_problem, on_shift
+from solver import SolveParams, check, solve
+from tests.conftest import DATA
+from tests.helpers import run_import
+
+NORMAL = DATA / "scenarios" / "guangzhou-normal.json"
+FIRST_DAY = date(2026, 7, 6)
+
+
+@pytest.fixture
+def scenario(sessions: sessionmaker[Session], settings: Settings) -> sessionmaker[Session]:
+    run_import(sessions, settings, NORMAL)
+    return sessions
+
+
+def test_day_problem_holds_the_crew_and_the_calls_known_by_then(
+    scenario: sessionmaker[Session], settings: Settings
+) -> None:
+    """At noon of the first day: everyone rostered, the calls received by noon unless their appointment
+    is on a later day, times from midnight."""
+    noon = datetime.combine(FIRST_DAY, time(12), tzinfo=settings.tz)
+    tomorrow = datetime.combine(date(2026, 7, 7), time(0), tzinfo=settings.tz)
+    with scenario() as session:
+        day = build_day_problem(session, FIRST_DAY, settings, as_of=noon)
+        crew = on_shift(session, FIRST_DAY, settings)
+        received = session.scalars(select(Job).where(Job.received_at <= noon)).all()
+    assert len(day.problem.technicians) == len(crew) > 0
+    expected = {j.id for j in received if j.window_start is None or j.window_start < tomorrow}
+    assert set(day.job_ids.values()) == expected and not day.skipped
+    assert len(expected) < len(received)  # some calls of the morning booked a later day
+    first = day.problem.technicians[0]
+    assert 0 < first.shifts[0].start < first.shifts[0].end <= 24 * 3600
+    assert day.at(first.shifts[0].start) == crew[0][1].start
+    for solver_job in day.problem.jobs:
+        assert solver_job.skill is not None and solver_job.promise is not None
+        assert solver_job.target is not None and solver_job.target <= solver_job.promise
+
+
+def test_day_plan_passes_the_checker(scenario: sessionmaker[Session], settings: Settings) -> None:
+    """The whole first day solved for a few seconds: no violation, every job routed or unassigned."""
+    with scenario() as session:
+        day = build_day_problem(session, FIRST_DAY, settings)
+    plan = solve(day.problem, SolveParams(time_limit_s=3))
+    assert check(day.problem, plan) == []
+    assert plan.figures.served + len(plan.unassigned) == len(day.problem.jobs) > 50
+    assert plan.figures.served > 0.8 * len(day.problem.jobs)
+
+
+def test_job_without_location_is_skipped_with_reason(scenario: sessionmaker[Session], settings: Settings) -> None:
+    with scenario() as session:
+        job = session.scalars(select(Job).order_by(Job.id)).first()
+        assert job is not None
+        job.customer.lat = None
+        session.flush()
+        day = build_day_problem(session, FIRST_DAY, settings)
+    assert "has no location" in day.skipped[job.id] and job.id not in day.job_ids.values()
+
+
+def test_nobody_on_shift_is_an_error(scenario: sessionmaker[Session], settings: Settings) -> None:
+    with scenario() as session:
+        for tech in session.scalars(select(Technician)):
+            tech.active = False
+        session.flush()
+        with pytest.raises(PlanningError, match="nobody is on shift on 2026-07-06"):
+            build_day_problem(session, FIRST_DAY, settings)
