@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from dispatch.config import Settings
 from dispatch.geo import TravelModel
-from dispatch.models import Depot, Job, JobStatus, Priority, StockLevel, Technician
+from dispatch.models import Depot, Job, JobStatus, Priority, StockLevel, Technician, Visit
 from dispatch.roster import ShiftSpan, shift_on
 from solver import Break, DispatchProblem, Shift, Window
 from solver import Job as SolverJob
 from solver import Technician as SolverTechnician
 
-# Jobs the day's plan may (re)arrange: not yet on their way or done.
-PLANNABLE = (JobStatus.NEW.value, JobStatus.PLANNED.value, JobStatus.NEEDS_REVISIT.value)
+# Jobs the day's plan may (re)arrange: not yet on their way or done. A dispatched job stays in, so a
+# re-plan can keep it where it is (moving it costs `Weights.move`) rather than lose it.
+PLANNABLE = (JobStatus.NEW.value, JobStatus.PLANNED.value, JobStatus.NEEDS_REVISIT.value, JobStatus.DISPATCHED.value)
 PRIORITY_WEIGHT = {Priority.NORMAL.value: 1.0, Priority.URGENT.value: 2.0, Priority.COMPLAINT.value: 3.0}
 
 
@@ -56,7 +57,7 @@ def plannable_jobs(session: Session, day: date, settings: Settings, as_of: datet
         select(Job)
         .where(Job.status.in_(PLANNABLE), Job.received_at <= (as_of or end_of_day))
         .where((Job.window_start.is_(None)) | (Job.window_start <= end_of_day))
-        .options(selectinload(Job.customer))
+        .options(selectinload(Job.customer), selectinload(Job.visits).selectinload(Visit.technician))
         .order_by(Job.received_at, Job.id)
     )
     return list(session.scalars(query))
@@ -137,7 +138,16 @@ def _job(job: Job, location: int, to_s: Callable[[datetime], int]) -> SolverJob:
         target=max(0, to_s(job.target_at)),
         promise=max(0, to_s(job.promise_at)),
         priority=PRIORITY_WEIGHT.get(job.priority, 1.0),
+        dispatched_to=_dispatched_to(job),
     )
+
+
+def _dispatched_to(job: Job) -> str | None:
+    """The technician a dispatched job's open visit is with."""
+    if job.status != JobStatus.DISPATCHED.value:
+        return None
+    visit = next((v for v in job.visits if v.completed_at is None and v.arrived_at is None), None)
+    return None if visit is None else visit.technician.external_id
 
 
 def _van_stock(session: Session, technician_ids: Sequence[int]) -> dict[int, dict[str, int]]:

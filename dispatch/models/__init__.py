@@ -15,6 +15,7 @@ from dispatch.models.jobs import (
     VisitPart,
     Warranty,
 )
+from dispatch.models.plans import DayPlan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned, PlanVersion
 from dispatch.models.system import GeocodeCache, Marker, Scenario
 from dispatch.models.workforce import Absence, Depot, Shift, Skill, Technician, WeeklyShift
 
@@ -24,6 +25,7 @@ __all__ = [
     "Base",
     "Customer",
     "CustomerPhone",
+    "DayPlan",
     "Depot",
     "GeocodeCache",
     "Job",
@@ -34,6 +36,11 @@ __all__ = [
     "Outcome",
     "OwnedProduct",
     "Part",
+    "PlanRoute",
+    "PlanStatus",
+    "PlanStop",
+    "PlanUnassigned",
+    "PlanVersion",
     "Priority",
     "ProductKind",
     "Satisfaction",
