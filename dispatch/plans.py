@@ -77,20 +77,32 @@ def published_routes(session: Session, day_problem: DayProblem) -> Plan | None:
 def save_version(session: Session, day_problem: DayProblem, plan: Plan, created_by: str = "") -> PlanVersion:
     """Store a solver plan of the day as the next draft version."""
     number = (session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.day == day_problem.day)) or 0) + 1
-    at = day_problem.at
     version = PlanVersion(
         day=day_problem.day,
         number=number,
         status=PlanStatus.DRAFT.value,
         created_at=datetime.now(tz=day_problem.origin.tzinfo),
         created_by=created_by,
-        figures=_figures(plan),
+        figures=figures_of(plan),
     )
+    version.routes = route_rows(day_problem, plan)
+    version.unassigned = [
+        PlanUnassigned(job_id=day_problem.job_ids[u.job], reason=u.reason.value) for u in plan.unassigned
+    ] + [PlanUnassigned(job_id=job_id, reason=reason) for job_id, reason in day_problem.skipped.items()]
+    _ensure_day(session, day_problem.day)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def route_rows(day_problem: DayProblem, plan: Plan, pinned: frozenset[int] = frozenset()) -> list[PlanRoute]:
+    """The plan's routes as rows, times made aware; `pinned` job ids are marked pinned."""
+    at, rows = day_problem.at, []
     for route in plan.routes:
         if not route.stops:
             continue
         pause = route.breaks[0] if route.breaks else None
-        version.routes.append(
+        rows.append(
             PlanRoute(
                 technician_id=day_problem.technician_ids[route.technician],
                 depart=at(route.depart),
@@ -105,21 +117,17 @@ def save_version(session: Session, day_problem: DayProblem, plan: Plan, created_
                         arrival=at(stop.arrival),
                         start=at(stop.start),
                         end=at(stop.end),
+                        pinned=day_problem.job_ids[stop.job] in pinned,
                     )
                     for i, stop in enumerate(route.stops)
                 ],
             )
         )
-    version.unassigned = [
-        PlanUnassigned(job_id=day_problem.job_ids[u.job], reason=u.reason.value) for u in plan.unassigned
-    ] + [PlanUnassigned(job_id=job_id, reason=reason) for job_id, reason in day_problem.skipped.items()]
-    _ensure_day(session, day_problem.day)
-    session.add(version)
-    session.flush()
-    return version
+    return rows
 
 
-def _figures(plan: Plan) -> dict[str, float]:
+def figures_of(plan: Plan) -> dict[str, float]:
+    """The predicted figures stored with a version."""
     f = plan.figures
     return {
         "served": f.served,

@@ -9,6 +9,7 @@ from solver.params import SolveParams
 from solver.plan import BreakTaken, Figures, Plan, Reason, Route, Status, Stop, Unassigned
 from solver.problem import Break, DispatchProblem, Job, ProblemError, Shift, Technician, Weights, Window
 from solver.routing import solve
+from solver.schedule import time_routes
 
 __all__ = [
     "Break",
@@ -31,4 +32,5 @@ __all__ = [
     "Window",
     "check",
     "solve",
+    "time_routes",
 ]

@@ -20,9 +20,10 @@ from numpy.typing import NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.params import SolveParams
-from solver.plan import BreakTaken, Figures, Plan, Reason, Route, Status, Stop, Unassigned
+from solver.plan import Plan, Reason, Route, Status, Unassigned
 from solver.prechecks import Candidate, classify
-from solver.problem import Break, DispatchProblem, Job, Shift, Technician, Weights
+from solver.problem import DispatchProblem, Job, Shift, Technician, Weights
+from solver.schedule import make_plan, schedule, timed
 
 RESTOCK = -1  # marks the restocking visit in a seeded order of job indices
 
@@ -69,7 +70,7 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
             unassigned.append(Unassigned(job.id, reason))
     vehicles = [(t, k) for t, tech in enumerate(problem.technicians) for k in range(len(tech.shifts))]
     if not candidates or not vehicles:
-        return _plan(problem, (), unassigned, 0, Status.EMPTY, began)
+        return make_plan(problem, (), unassigned, 0, Status.EMPTY, began)
     layout = _layout(problem, sorted(candidates), vehicles)
     seeded = None
     if params.seed_share > 0 and warm_start is None:
@@ -85,12 +86,12 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
     solution = model.run(params, remaining, warm_start, seeded)
     if solution is None:
         dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
-        return _plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
+        return make_plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
     routes, served = model.routes(solution)
     unassigned += [
         Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs if problem.jobs[j].id not in served
     ]
-    return _plan(problem, tuple(routes), unassigned, solution.ObjectiveValue(), Status.OPTIMAL_OR_FEASIBLE, began)
+    return make_plan(problem, tuple(routes), unassigned, solution.ObjectiveValue(), Status.OPTIMAL_OR_FEASIBLE, began)
 
 
 def lateness_bounds(job: Job, weights: Weights, earliest: int, horizon: int) -> list[tuple[int, int]]:
@@ -162,7 +163,7 @@ def _solve_relaxed(
     solution = model.run(params, params.time_limit_s - (time.perf_counter() - began), None, seeded)
     if solution is None:
         dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
-        return _plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
+        return make_plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
     orders = {}
     for v, (t, k) in enumerate(layout.vehicles):
         order = [RESTOCK if node == layout.restock.get(v) else layout.jobs[node] for node in model._nodes(solution, v)]
@@ -184,7 +185,7 @@ def _feasible_prefix_order(problem: DispatchProblem, tech: Technician, shift_ind
         trial = [*kept, j]
         jobs = [x for x in trial if x != RESTOCK]
         restock_after = trial.index(RESTOCK) - 1 if RESTOCK in trial else None
-        if j == RESTOCK or not jobs or _timed(problem, tech, shift_index, jobs, None, None, restock_after) is not None:
+        if j == RESTOCK or not jobs or timed(problem, tech, shift_index, jobs, None, None, restock_after) is not None:
             kept = trial
     return kept
 
@@ -204,12 +205,12 @@ def _plan_from_orders(
         if jobs:
             t, k = layout.vehicles[v]
             restock_after = order.index(RESTOCK) - 1 if RESTOCK in order else None
-            routes.append(_schedule(problem, problem.technicians[t], k, jobs, None, None, restock_after))
+            routes.append(schedule(problem, problem.technicians[t], k, jobs, None, None, restock_after))
     served = {s.job for r in routes for s in r.stops}
     unassigned = unassigned + [
         Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs if problem.jobs[j].id not in served
     ]
-    return _plan(problem, tuple(routes), unassigned, objective, Status.OPTIMAL_OR_FEASIBLE, began)
+    return make_plan(problem, tuple(routes), unassigned, objective, Status.OPTIMAL_OR_FEASIBLE, began)
 
 
 def _layout(problem: DispatchProblem, jobs: list[int], vehicles: list[tuple[int, int]]) -> _Layout:
@@ -476,7 +477,7 @@ class _RoutingModel:
                 continue
             starts = [solution.Min(self.time.CumulVar(self.manager.NodeToIndex(n))) for n in nodes]
             jobs = [self.layout.jobs[n] for n in nodes]
-            route = _schedule(self.problem, tech, k, jobs, starts, breaks.get(v), restock_after)
+            route = schedule(self.problem, tech, k, jobs, starts, breaks.get(v), restock_after)
             routes.append(route)
             served |= {s.job for s in route.stops}
         return routes, served
@@ -500,164 +501,3 @@ def _break_starts(solution: pywrapcp.Assignment) -> dict[int, int]:
         if name.startswith("break ") and element.PerformedValue():
             found[int(name.split()[1])] = element.StartValue()
     return found
-
-
-def _legs(
-    problem: DispatchProblem, tech: Technician, jobs: list[int], restock_after: int | None
-) -> tuple[list[int], int]:
-    """Travel time of each leg of the route (via the restock place after job `restock_after`) and its distance."""
-    places = [tech.start_location] + [problem.jobs[j].location for j in jobs] + [tech.end_location]
-    legs, distance = [], 0
-    for gap, (a, b) in enumerate(itertools.pairwise(places)):
-        via = [a, b] if restock_after is None or gap != restock_after + 1 else [a, tech.restock_location, b]
-        legs.append(sum(int(problem.duration[x, y]) for x, y in itertools.pairwise(via)))
-        distance += sum(int(problem.distance[x, y]) for x, y in itertools.pairwise(via))
-    return legs, distance
-
-
-def _timed(
-    problem: DispatchProblem,
-    tech: Technician,
-    shift_index: int,
-    jobs: list[int],
-    starts: list[int] | None,
-    break_start: int | None,
-    restock_after: int | None,
-) -> tuple[int, tuple[Stop, ...], int, tuple[BreakTaken, ...]] | None:
-    """The forward schedule of a route, trying break positions near `break_start` first; None if none fits."""
-    shift = tech.shifts[shift_index]
-    pause = shift.pause if shift.pause is not None and shift.pause.duration > 0 else None
-    legs, _ = _legs(problem, tech, jobs, restock_after)
-    route_jobs = [problem.jobs[j] for j in jobs]
-    for placement in _break_options(pause, break_start, starts, legs, shift):
-        simulated = _simulate(route_jobs, legs, shift, pause, placement)
-        if simulated is not None:
-            return simulated
-    return None
-
-
-def _schedule(
-    problem: DispatchProblem,
-    tech: Technician,
-    shift_index: int,
-    jobs: list[int],
-    starts: list[int] | None,
-    break_start: int | None,
-    restock_after: int | None = None,
-) -> Route:
-    """Times of one route in the order OR-Tools chose.
-
-    The route is simulated forward, each service as early as its window allows, trying break
-    positions near OR-Tools' choice first (OR-Tools' own placement is always among the feasible).
-    """
-    shift = tech.shifts[shift_index]
-    legs, distance = _legs(problem, tech, jobs, restock_after)
-    simulated = _timed(problem, tech, shift_index, jobs, starts, break_start, restock_after)
-    if simulated is None:
-        # No placement fits (OR-Tools' own always does; a foreign seed may not): time the route
-        # without its break and let the checker say so.
-        route_jobs = [problem.jobs[j] for j in jobs]
-        simulated = _simulate(route_jobs, legs, shift, None, None) or (shift.start, (), shift.start, ())
-        simulated = (*simulated[:3], ())
-    depart, stops, back, breaks = simulated
-    return Route(tech.id, shift_index, depart, stops, back, breaks, restock_after, distance)
-
-
-def _break_options(
-    pause: Break | None, chosen: int | None, starts: list[int] | None, legs: list[int], shift: Shift
-) -> list[tuple[int, int] | None]:
-    """(gap, earliest start) pairs to try: the gap holding OR-Tools' break first, then the others."""
-    if pause is None:
-        return [None]
-    gaps = list(range(len(legs)))
-    if chosen is not None and starts is not None:
-        holding = sum(1 for s in starts if s <= chosen)  # breaks before the first later service
-        gaps.sort(key=lambda g: abs(g - holding))
-    options: list[tuple[int, int] | None] = []
-    for g in gaps:
-        options += [(g, pause.earliest), (g, chosen if chosen is not None else pause.earliest), (g, pause.latest)]
-    return options
-
-
-def _simulate(
-    jobs: list[Job], legs: list[int], shift: Shift, pause: Break | None, placement: tuple[int, int] | None
-) -> tuple[int, tuple[Stop, ...], int, tuple[BreakTaken, ...]] | None:
-    """Forward schedule with the break in gap `placement[0]`, starting no earlier than `placement[1]`.
-
-    The checker's rule: a break starting before the drive could end (at the stop being left, or a
-    pause on the way) delays the arrival by its length; a later one is taken at the next stop,
-    while waiting, and ends before the service starts.
-    """
-    gap, not_before = placement if placement is not None else (-1, 0)
-    first_start = _earliest_start(jobs[0], shift.start + legs[0])
-    if first_start is None:
-        return None
-    depart = shift.start if gap == 0 else max(shift.start, first_start - legs[0])
-    ready = depart
-    stops: list[Stop] = []
-    breaks: list[BreakTaken] = []
-    for i, leg in enumerate(legs):
-        arrival, pause_end = ready + leg, None
-        if i == gap and pause is not None:
-            b = max(pause.earliest, ready, not_before)
-            if b > pause.latest:
-                return None
-            if b < ready + leg:
-                arrival += pause.duration  # before or during the drive: it arrives that much later
-            else:
-                pause_end = b + pause.duration  # while waiting at the next stop
-            breaks.append(BreakTaken(b, b + pause.duration, i - 1))
-        if i == len(jobs):
-            back = arrival
-            if back > shift.end + shift.max_overtime:  # a break after the return ends the day: no bound
-                return None
-            return depart, tuple(stops), back, tuple(breaks)
-        job = jobs[i]
-        start = _earliest_start(job, max(arrival, pause_end or arrival))
-        if start is None:
-            return None
-        stops.append(Stop(job.id, arrival, start, start + job.service))
-        ready = start + job.service
-    return None
-
-
-def _earliest_start(job: Job, ready: int) -> int | None:
-    """The first moment at or after `ready` that a service may start (window, pinned start)."""
-    if job.pin_start is not None:
-        return job.pin_start if job.pin_start >= ready else None
-    if not job.windows:
-        return ready
-    for window in sorted(job.windows, key=lambda w: w.start):
-        if ready <= window.end:
-            return max(ready, window.start)
-    return None
-
-
-def _plan(
-    problem: DispatchProblem,
-    routes: tuple[Route, ...],
-    unassigned: list[Unassigned],
-    objective: int,
-    status: Status,
-    began: float,
-) -> Plan:
-    jobs = {j.id: j for j in problem.jobs}
-    stops = [(s, jobs[s.job]) for r in routes for s in r.stops]
-    figures = Figures(
-        served=len(stops),
-        unassigned=len(unassigned),
-        on_target=sum(1 for s, j in stops if j.target is None or s.arrival <= j.target),
-        within_promise=sum(1 for s, j in stops if j.promise is None or s.arrival <= j.promise),
-        distance=sum(r.distance for r in routes),
-        overtime=sum(max(0, r.back - problem.technician(r.technician).shifts[r.shift].end) for r in routes),
-        working_time=sum(r.back - r.depart for r in routes),
-    )
-    order = {j.id: i for i, j in enumerate(problem.jobs)}
-    return Plan(
-        routes,
-        tuple(sorted(unassigned, key=lambda u: order[u.job])),
-        figures,
-        int(objective),
-        status,
-        time.perf_counter() - began,
-    )
