@@ -23,9 +23,12 @@ from dispatch.intake import Call, take_call
 from dispatch.io.exporter import export_rows, write_csv, write_json
 from dispatch.io.importer import TABLE_KINDS, import_files
 from dispatch.io.sources import KINDS
-from dispatch.models import JobStatus, Priority
+from dispatch.models import JobStatus, Priority, Role
+from dispatch.plans import day_revision, plan_day, publish
 from dispatch.sample import generate_history, scenario_name
 from dispatch.store import JobFilter, list_jobs
+from dispatch.users import add_user
+from solver import SolveParams
 
 DEMO_DATABASE_URL = "sqlite:///dispatch-demo.db"
 
@@ -266,3 +269,50 @@ def sample(env: Env, scenario_file: Path, out: Path, days: int, seed: int) -> No
 
 
 main.add_command(bench)
+
+
+@main.group()
+def user() -> None:
+    """Sign-in accounts."""
+
+
+@user.command(name="add")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--technician", help="Technician id (for a technician account).")
+@click.password_option(help="Asked for when not given (at least 8 characters).")
+@pass_env
+def user_add(env: Env, username: str, role: str, technician: str | None, password: str) -> None:
+    """Add a user who signs in with USERNAME and a password."""
+    upgrade(env.engine)
+    try:
+        with transaction(env.sessions) as session:
+            add_user(session, username, password, role, datetime.now(env.settings.tz), technician)
+    except DispatchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"user {username} ({role}) added")
+
+
+@main.command(name="plan")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), help="Day to plan (default: today).")
+@click.option("--time-limit", default=30.0, show_default=True, help="Seconds of search.")
+@click.option("--publish", "publish_it", is_flag=True, help="Publish the new version at once.")
+@pass_env
+def plan_command(env: Env, day: datetime | None, time_limit: float, publish_it: bool) -> None:
+    """Plan a day into a new draft version (warm-started from the published plan), optionally publish it."""
+    upgrade(env.engine)
+    tz = env.settings.tz
+    when = day.date() if day else datetime.now(tz).date()
+    try:
+        with transaction(env.sessions) as session:
+            version = plan_day(session, when, env.settings, SolveParams(time_limit_s=time_limit), created_by="cli")
+            if publish_it:
+                publish(session, version.id, day_revision(session, when), datetime.now(tz))
+            f = version.figures
+            click.echo(
+                f"{when.isoformat()} version {version.number} ({version.status}): {f['served']} routed, "
+                f"{f['unassigned']} unassigned, {f['on_target']} on target, {f['within_promise']} within promise, "
+                f"{f['distance_m'] / 1000:.1f} km"
+            )
+    except DispatchError as exc:
+        raise click.ClickException(str(exc)) from exc

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from dispatch.config import Settings
+from dispatch.errors import DispatchError
 from dispatch.geo import TravelModel
 from dispatch.models import Depot, Job, JobStatus, Priority, StockLevel, Technician, Visit
 from dispatch.roster import ShiftSpan, shift_on
@@ -29,7 +30,7 @@ PLANNABLE = (JobStatus.NEW.value, JobStatus.PLANNED.value, JobStatus.NEEDS_REVIS
 PRIORITY_WEIGHT = {Priority.NORMAL.value: 1.0, Priority.URGENT.value: 2.0, Priority.COMPLAINT.value: 3.0}
 
 
-class PlanningError(ValueError):
+class PlanningError(DispatchError, ValueError):
     """A day that cannot be planned as asked (a job without a location, nobody on shift...)."""
 
 

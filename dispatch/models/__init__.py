@@ -17,6 +17,7 @@ from dispatch.models.jobs import (
 )
 from dispatch.models.plans import DayPlan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned, PlanVersion
 from dispatch.models.system import GeocodeCache, Marker, Scenario
+from dispatch.models.users import Role, User
 from dispatch.models.workforce import Absence, Depot, Shift, Skill, Technician, WeeklyShift
 
 __all__ = [
@@ -43,12 +44,14 @@ __all__ = [
     "PlanVersion",
     "Priority",
     "ProductKind",
+    "Role",
     "Satisfaction",
     "Scenario",
     "Shift",
     "Skill",
     "StockLevel",
     "Technician",
+    "User",
     "Visit",
     "VisitPart",
     "Warranty",

@@ -6,9 +6,11 @@ import itertools
 from datetime import date, datetime, time
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dispatch.cli import main
 from dispatch.config import Settings
 from dispatch.db import transaction
 from dispatch.models import Job, JobStatus, PlanStatus, PlanVersion, Visit
@@ -110,3 +112,15 @@ def test_republish_keeps_dispatched_jobs_and_withdraws_removed_ones(
         assert dropped in diff(first, second).removed
         with pytest.raises(NotADraft):
             publish(session, first.id, day_revision(session, DAY), _morning(settings))
+
+
+def test_cli_plan_and_publish(runner: CliRunner) -> None:
+    """`dispatch plan --publish`: a first published version; planning again gives version 2 (a draft)."""
+    assert runner.invoke(main, ["import", str(NORMAL)]).exit_code == 0
+    result = runner.invoke(main, ["plan", "--day", "2026-07-06", "--time-limit", "1", "--publish"])
+    assert result.exit_code == 0, result.output
+    assert "2026-07-06 version 1 (published)" in result.output and " routed, " in result.output
+    again = runner.invoke(main, ["plan", "--day", "2026-07-06", "--time-limit", "1"])
+    assert "version 2 (draft)" in again.output
+    empty = runner.invoke(main, ["plan", "--day", "2030-01-01", "--time-limit", "1"])
+    assert empty.exit_code != 0 and "nobody is on shift on 2030-01-01" in empty.output
