@@ -265,3 +265,21 @@ def diff(before: PlanVersion, after: PlanVersion) -> PlanDiff:
     now = {s.job_id: r.technician_id for r in after.routes for s in r.stops}
     moved = {j: (was[j], now[j]) for j in was.keys() & now.keys() if was[j] != now[j]}
     return PlanDiff(frozenset(now.keys() - was.keys()), frozenset(was.keys() - now.keys()), moved)
+
+
+def versions_of(session: Session, day: date) -> list[PlanVersion]:
+    """The day's versions, newest first."""
+    return list(session.scalars(select(PlanVersion).where(PlanVersion.day == day).order_by(PlanVersion.number.desc())))
+
+
+def published_route(session: Session, day: date, technician_id: int) -> PlanRoute | None:
+    """The technician's route in the day's published version."""
+    return session.scalar(
+        select(PlanRoute)
+        .join(PlanVersion, PlanRoute.version_id == PlanVersion.id)
+        .where(
+            PlanVersion.day == day,
+            PlanVersion.status == PlanStatus.PUBLISHED.value,
+            PlanRoute.technician_id == technician_id,
+        )
+    )

@@ -6,12 +6,19 @@ Layer: the top one. Views parse input, call one `dispatch` service and render; n
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask_wtf import CSRFProtect
 
+from dispatch.background import Planner
 from dispatch.config import Settings
 from dispatch.db import make_engine, make_sessionmaker
+from web.auth import init_auth
+from web.db import init_db
+from web.i18n import init_i18n
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,13 +33,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     settings = Settings.from_env(database_url=app.config["DATABASE_URL"])
     engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
     app.extensions["dispatch"] = {
         "settings": settings,
         "engine": engine,
-        "sessions": make_sessionmaker(engine),
+        "sessions": sessions,
+        "planner": Planner(sessions, settings),
     }
+    CSRFProtect(app)
+    init_db(app)
+    init_i18n(app)
+    init_auth(app)
+    app.add_template_filter(_clock, "clock")
 
-    from web import overview
+    from web import dispatcher, overview, technician
 
-    app.register_blueprint(overview.bp)
+    for blueprint in (overview.bp, dispatcher.bp, technician.bp):
+        app.register_blueprint(blueprint)
     return app
+
+
+def _clock(moment: datetime | None, tz: ZoneInfo) -> str:
+    """HH:MM in the business timezone."""
+    return "" if moment is None else moment.astimezone(tz).strftime("%H:%M")

@@ -27,4 +27,4 @@ def test_health_reports_schema(client: FlaskClient) -> None:
     """/healthz answers ok with the migrated schema revision."""
     answer = client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.get_json() == {"status": "ok", "schema": "0001"}
+    assert answer.get_json() == {"status": "ok", "schema": "0003"}

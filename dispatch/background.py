@@ -1,0 +1,98 @@
+"""Planning in the background: a solve never runs inside a web request.
+
+One worker thread per app; each run opens its own session, stores a draft version and reports
+progress (elapsed share of its time limit) and the outcome, which pages poll.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.config import Settings
+from dispatch.db import transaction
+from dispatch.errors import DispatchError
+from dispatch.plans import plan_day
+from solver import SolveParams
+
+
+@dataclass(frozen=True)
+class PlanningRun:
+    """One background planning run, as pages see it."""
+
+    id: int
+    day: date
+    time_limit_s: float
+    started: float = field(default_factory=time.monotonic)
+    state: str = "running"  # running, done, failed
+    version_id: int | None = None
+    error: str = ""
+
+    @property
+    def progress(self) -> float:
+        """0..1: the share of the time limit spent (1 once finished)."""
+        if self.state != "running":
+            return 1.0
+        return min(0.99, (time.monotonic() - self.started) / max(self.time_limit_s, 0.001))
+
+
+class Planner:
+    """Runs `plan_day` on a worker thread and keeps every run's state."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings, workers: int = 1) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="planner")
+        self._runs: dict[int, PlanningRun] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def start(self, day: date, time_limit_s: float, created_by: str = "", as_of: datetime | None = None) -> PlanningRun:
+        """Queue a run; returns at once."""
+        with self._lock:
+            run = PlanningRun(next(self._ids), day, time_limit_s)
+            self._runs[run.id] = run
+        self._pool.submit(self._work, run.id, created_by, as_of)
+        return run
+
+    def run(self, run_id: int) -> PlanningRun | None:
+        """The current state of a run."""
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def wait(self, run_id: int, timeout_s: float) -> PlanningRun | None:
+        """Block until the run ends or `timeout_s` passes (for the CLI and tests)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            run = self.run(run_id)
+            if run is None or run.state != "running":
+                return run
+            time.sleep(0.05)
+        return self.run(run_id)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _work(self, run_id: int, created_by: str, as_of: datetime | None) -> None:
+        run = self.run(run_id)
+        assert run is not None
+        try:
+            with transaction(self._sessions) as session:
+                params = SolveParams(time_limit_s=run.time_limit_s)
+                version = plan_day(session, run.day, self._settings, params, as_of, created_by)
+                version_id = version.id
+            self._finish(run_id, state="done", version_id=version_id)
+        except DispatchError as exc:
+            self._finish(run_id, state="failed", error=str(exc))
+        except Exception as exc:  # a crash must show on the page, not vanish with the thread
+            self._finish(run_id, state="failed", error=f"{type(exc).__name__}: {exc}")
+
+    def _finish(self, run_id: int, **changes: object) -> None:
+        with self._lock:
+            self._runs[run_id] = replace(self._runs[run_id], **changes)  # type: ignore[arg-type]
