@@ -45,12 +45,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_i18n(app)
     init_auth(app)
     app.add_template_filter(_clock, "clock")
+    app.add_template_filter(_day, "day")
 
     from web import dispatcher, overview, technician
 
     for blueprint in (overview.bp, dispatcher.bp, technician.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _day(moment: datetime | None, tz: ZoneInfo) -> str:
+    """YYYY-MM-DD in the business timezone."""
+    return "" if moment is None else moment.astimezone(tz).date().isoformat()
 
 
 def _clock(moment: datetime | None, tz: ZoneInfo) -> str:

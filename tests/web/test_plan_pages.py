@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dispatch.models import PlanVersion, User
+from dispatch.models import Job, PlanVersion, User
 from tests.web.conftest import csrf_token
 
 DAY = "2026-07-06"
@@ -71,3 +71,50 @@ def test_stale_publish_is_refused_with_a_message(
     assert "其他人发布" in client.get(stale.headers["Location"]).text
     with sessions() as session:
         assert session.get(PlanVersion, second).status == "draft"  # type: ignore[union-attr]
+
+
+def test_technician_walks_a_visit_to_completion_and_cannot_reach_others(
+    app: Flask, client: FlaskClient, sign_in: Callable[[str], FlaskClient], sessions: sessionmaker[Session]
+) -> None:
+    """On my way -> arrived -> completed with a service record; another technician's job is a 404."""
+    sign_in("disp")
+    version_id = _plan_and_wait(app, client)
+    board = client.get(f"/dispatch/plan?day={DAY}&version={version_id}").text
+    client.post(f"/dispatch/versions/{version_id}/publish", data={"revision": "0", "csrf_token": csrf_token(board)})
+    client.post("/logout", data={"csrf_token": csrf_token(board)})
+    with sessions() as session:
+        version = session.get(PlanVersion, version_id)
+        assert version is not None
+        users = {u.username: u.technician_id for u in session.scalars(select(User))}
+        mine = next(r for r in version.routes if r.technician_id == users["tech1"]).stops[0].job_id
+        theirs = next(s.job_id for r in version.routes if r.technician_id != users["tech1"] for s in r.stops)
+    sign_in("tech1")
+    assert client.get(f"/me/jobs/{theirs}").status_code == 404
+    page = client.get(f"/me/jobs/{mine}").text
+    assert 'id="on-my-way"' in page
+    token = csrf_token(page)
+    assert client.post(f"/me/jobs/{theirs}/status", data={"step": "on_my_way", "csrf_token": token}).status_code == 404
+    client.post(f"/me/jobs/{mine}/status", data={"step": "on_my_way", "csrf_token": token})
+    assert 'id="arrived"' in client.get(f"/me/jobs/{mine}").text
+    client.post(f"/me/jobs/{mine}/status", data={"step": "arrived", "csrf_token": token})
+    form = client.get(f"/me/jobs/{mine}").text
+    assert 'id="complete-form"' in form
+    done = client.post(
+        f"/me/jobs/{mine}/complete",
+        data={
+            "csrf_token": csrf_token(form),
+            "fault_found": "compressor relay stuck",
+            "cause": "power surge",
+            "outcome": "fixed",
+            "satisfaction": "satisfied",
+            "feedback": "",
+        },
+    )
+    assert done.status_code == 302
+    with sessions() as session:
+        job = session.get(Job, mine)
+        assert job is not None and job.status == "completed"
+        visit = job.visits[-1]
+        assert visit.fault_found == "compressor relay stuck" and visit.outcome == "fixed"
+        assert visit.en_route_at is not None and visit.arrived_at is not None and visit.completed_at is not None
+        assert visit.en_route_at <= visit.arrived_at <= visit.completed_at

@@ -7,7 +7,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from dispatch.models import JobStatus, PlanStatus
+from dispatch.models import JobStatus, Outcome, PlanStatus, Satisfaction
 from dispatch.plan_edits import REMOVED
 from solver import Reason
 
@@ -29,6 +29,6 @@ def test_every_string_and_status_is_translated() -> None:
         catalogue = read_po(handle)
     translated = {m.id for m in catalogue if m.id and m.string}
     shown = _source_strings() | {s.value for s in JobStatus} | {s.value for s in PlanStatus}
-    shown |= {r.value for r in Reason} | {REMOVED}
+    shown |= {r.value for r in Reason} | {REMOVED} | {o.value for o in Outcome} | {s.value for s in Satisfaction}
     assert len(shown) > 40
     assert sorted(shown - translated) == []
