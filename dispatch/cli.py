@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.bench_cli import bench
 from dispatch.config import Settings
 from dispatch.db import current_revision, make_engine, make_sessionmaker, transaction, upgrade
-from dispatch.demo import STEPS, load_demo, reset_demo_database
+from dispatch.demo import DEMO_PASSWORD, STEPS, add_demo_accounts, load_demo, plan_and_publish, reset_demo_database
 from dispatch.errors import DispatchError, ImportFailed
 from dispatch.geo import make_geocoder
 from dispatch.intake import Call, take_call
@@ -205,9 +205,11 @@ def call(env: Env, window: tuple[datetime, datetime] | None, duration: int | Non
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--check", is_flag=True, help="Load everything, serve nothing, exit 0 when all went well.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Day the sample starts (default: today).")
+@click.option("--time-limit", default=10.0, show_default=True, help="Seconds to plan the first day.")
 @click.pass_context
-def demo(ctx: click.Context, port: int, host: str, check: bool, today: datetime | None) -> None:
-    """Fresh database with the sample centre (first day moved to today), then serve the web UI."""
+def demo(ctx: click.Context, port: int, host: str, check: bool, today: datetime | None, time_limit: float) -> None:
+    """Fresh database with the sample centre (first day moved to today), planned and published; then
+    serve the web UI and print the demo sign-ins."""
     env: Env = ctx.obj
     if not os.environ.get("DISPATCH_DATABASE_URL"):  # never wipe the default working database
         env.settings = replace(env.settings, database_url=DEMO_DATABASE_URL)
@@ -216,6 +218,11 @@ def demo(ctx: click.Context, port: int, host: str, check: bool, today: datetime 
         reset_demo_database(env.engine, env.sessions)
         with click.progressbar(length=STEPS, label="loading the sample centre", file=sys.stderr) as bar:
             summary = load_demo(env.sessions, env.settings, first_day, progress=bar.update)
+        now = datetime.now(env.settings.tz)
+        with transaction(env.sessions) as session:
+            logins = add_demo_accounts(session, now)
+            version = plan_and_publish(session, env.settings, first_day, now, time_limit)
+            figures = version.figures
     except ImportFailed as failed:
         for error in failed.errors:
             click.echo(str(error), err=True)
@@ -228,6 +235,13 @@ def demo(ctx: click.Context, port: int, host: str, check: bool, today: datetime 
         f"{summary.first_day}, {counts['technician']} technicians, {counts['customer']} customers, "
         f"{counts['job']} jobs, {counts['visit']} visits"
     )
+    click.echo(
+        f"plan of {first_day}: {figures['served']} jobs routed, {figures['unassigned']} unassigned, "
+        f"{figures['on_target']} on target, {figures['within_promise']} within promise (published)"
+    )
+    click.echo(f"sign in at http://{host}:{port}/login with password {DEMO_PASSWORD!r} as:")
+    for login in logins:
+        click.echo(f"  {login.username:<11} {login.role}" + (f" ({login.technician})" if login.technician else ""))
     if check:
         return
     _serve(env, host, port)

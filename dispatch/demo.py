@@ -6,7 +6,7 @@ import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,9 +18,12 @@ from dispatch.db import downgrade, transaction, upgrade
 from dispatch.errors import UnsafeDatabase
 from dispatch.io.cells import moment
 from dispatch.io.importer import FileResult, import_files
-from dispatch.models import Scenario, Technician
+from dispatch.models import PlanVersion, Scenario, Technician
+from dispatch.plans import day_revision, plan_day, publish
 from dispatch.sample import generate_history
 from dispatch.store import marker, row_counts, set_marker
+from dispatch.users import add_user
+from solver import SolveParams
 
 DEMO_SCENARIO = "guangzhou-normal.json"
 DEMO_MARKER = "demo"
@@ -96,3 +99,33 @@ def _first_day(scenario_file: Path) -> date:
     document = json.loads(scenario_file.read_text(encoding="utf-8"))
     tz = ZoneInfo(document["timezone"])
     return moment(document["start"], tz).astimezone(tz).date()
+
+
+DEMO_PASSWORD = "dispatch-demo"
+DEMO_TECHNICIAN_ACCOUNTS = 3
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account to print."""
+
+    username: str
+    role: str
+    technician: str | None
+
+
+def add_demo_accounts(session: Session, at: datetime) -> list[DemoLogin]:
+    """A dispatcher, a manager, an admin, and accounts for the first few technicians (one password)."""
+    logins = [DemoLogin("dispatcher", "dispatcher", None), DemoLogin("manager", "manager", None)]
+    logins.append(DemoLogin("admin", "admin", None))
+    techs = session.scalars(select(Technician).order_by(Technician.external_id).limit(DEMO_TECHNICIAN_ACCOUNTS))
+    logins += [DemoLogin(f"tech{i + 1}", "technician", t.external_id) for i, t in enumerate(techs)]
+    for login in logins:
+        add_user(session, login.username, DEMO_PASSWORD, login.role, at, login.technician)
+    return logins
+
+
+def plan_and_publish(session: Session, settings: Settings, day: date, at: datetime, time_limit_s: float) -> PlanVersion:
+    """The demo day's first plan, published so technicians see their routes."""
+    version = plan_day(session, day, settings, SolveParams(time_limit_s=time_limit_s), created_by="demo")
+    return publish(session, version.id, day_revision(session, day), at)

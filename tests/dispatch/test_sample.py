@@ -56,11 +56,13 @@ def test_shipped_history_is_consistent(sessions: sessionmaker[Session], settings
 
 def test_demo_lays_history_on_the_real_calendar(runner: CliRunner, database_url: str) -> None:
     """Starting on 2026-10-12, no visit falls in the National Day holiday and the swapped Saturday is worked."""
-    result = runner.invoke(main, ["demo", "--check", "--today", "2026-10-12"])
+    result = runner.invoke(main, ["demo", "--check", "--time-limit", "1", "--today", "2026-10-12"])
     assert result.exit_code == 0, result.output
     assert "30 technicians" in result.stdout
     sessions = make_sessionmaker(make_engine(database_url))
-    days = Counter(v.arrived_at.astimezone(SHANGHAI).date() for j in _history(sessions) for v in j.visits)
+    days = Counter(
+        v.arrived_at.astimezone(SHANGHAI).date() for j in _history(sessions) for v in j.visits if v.arrived_at
+    )
     assert not any(date(2026, 10, 1) <= d <= date(2026, 10, 7) for d in days)
     assert days[date(2026, 10, 10)] > 0  # Saturday made a working day
     assert days[date(2026, 10, 11)] == 0  # an ordinary Sunday
@@ -72,10 +74,12 @@ def test_demo_lays_history_on_the_real_calendar(runner: CliRunner, database_url:
 
 def test_demo_runs_twice(runner: CliRunner) -> None:
     """A second demo starts afresh on the demo database instead of failing."""
-    assert runner.invoke(main, ["demo", "--check", "--today", "2026-11-23"]).exit_code == 0
-    again = runner.invoke(main, ["demo", "--check", "--today", "2026-11-24"])
+    assert runner.invoke(main, ["demo", "--check", "--time-limit", "1", "--today", "2026-11-23"]).exit_code == 0
+    again = runner.invoke(main, ["demo", "--check", "--time-limit", "1", "--today", "2026-11-24"])
     assert again.exit_code == 0, again.output
     assert "from 2026-11-24" in again.stdout
+    assert "plan of 2026-11-24:" in again.stdout and "(published)" in again.stdout
+    assert "dispatcher  dispatcher" in again.stdout and "tech1       technician" in again.stdout
 
 
 def test_demo_refuses_to_wipe_real_data(runner: CliRunner, tmp_path: Path) -> None:
@@ -85,7 +89,7 @@ def test_demo_refuses_to_wipe_real_data(runner: CliRunner, tmp_path: Path) -> No
     techs = tmp_path / "techs.csv"
     techs.write_text("id,name,depot,skills\nT1,卢娟,D1,air_conditioner:repair\n", encoding="utf-8")
     assert runner.invoke(main, ["import", str(depots), str(techs)]).exit_code == 0
-    result = runner.invoke(main, ["demo", "--check"])
+    result = runner.invoke(main, ["demo", "--check", "--time-limit", "1"])
     assert result.exit_code == 1
     assert "holds data that the demo did not make" in result.output
     listed = runner.invoke(main, ["export", "--kind", "technicians"])
@@ -95,7 +99,7 @@ def test_demo_refuses_to_wipe_real_data(runner: CliRunner, tmp_path: Path) -> No
 @pytest.mark.parametrize("kind", ["technicians", "jobs"])
 def test_cli_export_after_demo(runner: CliRunner, tmp_path: Path, kind: str) -> None:
     """`dispatch export` writes a file that `dispatch import` accepts back (idempotently)."""
-    assert runner.invoke(main, ["demo", "--check", "--today", "2026-11-23"]).exit_code == 0
+    assert runner.invoke(main, ["demo", "--check", "--time-limit", "1", "--today", "2026-11-23"]).exit_code == 0
     out = tmp_path / f"{kind}.json"
     assert runner.invoke(main, ["export", "--kind", kind, "-o", str(out)]).exit_code == 0
     again = runner.invoke(main, ["import", str(out)])
