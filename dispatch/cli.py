@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.bench_cli import bench
@@ -23,11 +23,11 @@ from dispatch.intake import Call, take_call
 from dispatch.io.exporter import export_rows, write_csv, write_json
 from dispatch.io.importer import TABLE_KINDS, import_files
 from dispatch.io.sources import KINDS
-from dispatch.models import JobStatus, Priority, Role
+from dispatch.models import JobStatus, Priority, Role, User
 from dispatch.plans import day_revision, plan_day, publish
 from dispatch.sample import generate_history, scenario_name
 from dispatch.store import JobFilter, list_jobs
-from dispatch.users import add_user
+from dispatch.users import add_user, issue_token
 from solver import SolveParams
 
 DEMO_DATABASE_URL = "sqlite:///dispatch-demo.db"
@@ -305,6 +305,20 @@ def user_add(env: Env, username: str, role: str, technician: str | None, passwor
     except DispatchError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"user {username} ({role}) added")
+
+
+@user.command(name="token")
+@click.argument("username")
+@pass_env
+def user_token(env: Env, username: str) -> None:
+    """Issue a new API token for USERNAME (replaces the old one; shown once)."""
+    upgrade(env.engine)
+    with transaction(env.sessions) as session:
+        found = session.scalar(select(User).where(User.username == username))
+        if found is None:
+            raise click.ClickException(f"no user {username!r}")
+        token = issue_token(found)
+    click.echo(token)
 
 
 @main.command(name="plan")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch.config import Settings
-from dispatch.errors import DispatchError
+from dispatch.errors import DispatchError, NotFound
 from dispatch.lifecycle import change_status
 from dispatch.models import (
     DayPlan,
@@ -161,7 +161,7 @@ def publish(session: Session, version_id: int, seen_revision: int, at: datetime)
     """
     version = session.get(PlanVersion, version_id)
     if version is None:
-        raise DispatchError(f"plan version {version_id} does not exist")
+        raise NotFound(f"plan version {version_id} does not exist")
     if version.status != PlanStatus.DRAFT.value:
         raise NotADraft(f"plan version {version.number} of {version.day} is {version.status}, not a draft")
     _claim_day(session, version.day, seen_revision)

@@ -40,16 +40,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         "sessions": sessions,
         "planner": Planner(sessions, settings),
     }
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     init_db(app)
     init_i18n(app)
     init_auth(app)
     app.add_template_filter(_clock, "clock")
     app.add_template_filter(_day, "day")
 
-    from web import dispatcher, overview, technician
+    from web import api, dispatcher, overview, technician
 
-    for blueprint in (overview.bp, dispatcher.bp, technician.bp):
+    csrf.exempt(api.bp)  # token-authenticated, no cookies
+    for blueprint in (overview.bp, dispatcher.bp, technician.bp, api.bp):
         app.register_blueprint(blueprint)
     return app
 

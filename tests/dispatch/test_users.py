@@ -73,3 +73,14 @@ def test_cli_user_add(runner: CliRunner, settings: Settings) -> None:
     assert "user chen (manager) added" in result.output
     again = runner.invoke(main, ["user", "add", "chen", "--role", "manager", "--password", "longenough"])
     assert again.exit_code != 0 and "is taken" in again.output
+
+
+def test_cli_user_token(runner: CliRunner, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """A token is printed once and then identifies the user; an unknown user is an error."""
+    runner.invoke(main, ["user", "add", "api", "--role", "dispatcher", "--password", "longenough"])
+    issued = runner.invoke(main, ["user", "token", "api"])
+    assert issued.exit_code == 0, issued.output
+    with sessions() as session:
+        found = user_for_token(session, issued.output.strip())
+        assert found is not None and found.username == "api"
+    assert runner.invoke(main, ["user", "token", "ghost"]).exit_code != 0
