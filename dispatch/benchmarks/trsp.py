@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Literal, overload
 
 import numpy as np
 
@@ -132,29 +133,34 @@ def exact_cost(instance: TrspInstance, plan: Plan) -> tuple[float, list[str]]:
 
 
 def _route_duration(instance: TrspInstance, home: int, visits: list[int]) -> tuple[float, list[str]]:
-    """Minimal duration: leave at the latest departure that keeps every window, then simulate."""
+    """Minimal duration: leave at the latest departure that keeps every window and the return home
+    (P(i) = service and travel before stop i, waiting left out), then simulate."""
     sites, stops = instance.sites, [home, *visits, home]
     offsets, elapsed = [0.0], 0.0
     for a, b in itertools.pairwise(stops):
         elapsed += sites[a].service + instance.exact(a, b)
         offsets.append(elapsed)
-    latest = min([sites[home].twe] + [sites[s].twe - offsets[i] for i, s in enumerate(stops[1:-1], start=1)])
-    broken = []
-    if _simulate(instance, stops, sites[home].tws) is None:
-        broken.append("no feasible schedule even leaving at the window's start")
-    depart = max(sites[home].tws, latest)
+    latest = min(sites[s].twe - offsets[i] for i, s in enumerate(stops[1:], start=1))
+    depart = sites[home].tws
+    if _simulate(instance, stops, depart) is None:
+        late_back = _simulate(instance, stops, depart, strict=False)
+        return late_back - depart, ["no feasible schedule even leaving at the window's start"]
+    depart = max(depart, latest)
     back = _simulate(instance, stops, depart)
-    if back is None:
-        back = _simulate(instance, stops, sites[home].tws) or depart
-    return back - depart, broken
+    assert back is not None  # leaving by `latest` keeps every window end, waits included
+    return back - depart, []
 
 
-def _simulate(instance: TrspInstance, stops: list[int], depart: float) -> float | None:
-    """Arrival back home leaving at `depart`, or None if a window or the home's end is missed."""
+@overload
+def _simulate(instance: TrspInstance, stops: list[int], depart: float) -> float | None: ...
+@overload
+def _simulate(instance: TrspInstance, stops: list[int], depart: float, strict: Literal[False]) -> float: ...
+def _simulate(instance: TrspInstance, stops: list[int], depart: float, strict: bool = True) -> float | None:
+    """Arrival back home leaving at `depart`; None if a window or the home's end is missed (`strict`)."""
     sites, time = instance.sites, depart
     for a, b in itertools.pairwise(stops):
         time += sites[a].service + instance.exact(a, b)  # service starts on arrival or at the window's start
-        if time > sites[b].twe + 1e-9:
+        if strict and time > sites[b].twe + 1e-9:
             return None
         time = max(time, sites[b].tws)
     return time

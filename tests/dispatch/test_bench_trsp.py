@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from dispatch.benchmarks.runner import Result, median_over_seeds
-from dispatch.benchmarks.trsp import exact_cost, read_trsp
+from dispatch.benchmarks.trsp import Site, TrspInstance, exact_cost, read_trsp
 from dispatch.cli import main
 from solver import Figures, Plan, Route, Status, Stop
 from tests.conftest import DATA
@@ -92,3 +92,16 @@ def test_bench_trsp_compare_over_seeds() -> None:
     row = next(line for line in result.stdout.splitlines() if line.startswith("| C101"))
     assert len(row.strip("|").split("|")) == 4  # instance + three configurations
     assert "best-known working time" in result.stdout
+
+
+def test_exact_cost_when_the_return_home_binds_the_departure() -> None:
+    """Home open until 100, one request 10 away open until 1000 (service 10): the request alone would
+    let the technician leave at 990, the return home forces 70 at the latest; duration 30, not less."""
+    sites = (
+        Site(0, 0, 0, 1000, 0, (), (), ()),  # depot
+        Site(0, 0, 0, 100, 0, (0,), (), ()),  # home of technician 0
+        Site(10, 0, 0, 1000, 10, (0,), (), ()),  # request 0
+    )
+    instance = TrspInstance("tiny", 1, sites, read_trsp(C101).problem)
+    cost, broken = exact_cost(instance, _plan("0", ["0"], None))
+    assert broken == [] and cost == pytest.approx(30.0)
