@@ -32,6 +32,10 @@ class Settings:
     geocoder: str = ""
     geocoder_options: Mapping[str, Any] = field(default_factory=dict)
     data_dir: str = ""
+    # Map tiles for the dispatcher's map (empty: no tiles, routes on a blank map, works offline);
+    # `tile_datum` gcj02 for Chinese providers, whose tiles are in GCJ-02 coordinates.
+    tile_url: str = ""
+    tile_datum: str = "wgs84"
 
     @property
     def tz(self) -> ZoneInfo:

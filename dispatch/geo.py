@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -170,3 +171,43 @@ def _geocode_cached(session: Session, geocoder: Geocoder, provider: str, address
     if cached.lat is None or cached.lon is None:
         return None
     return Location(cached.lat, cached.lon)
+
+
+# GCJ-02 ("Mars coordinates"), the datum Chinese map apps and tile providers use: WGS84 shifted by a
+# published, deliberately irregular function of position. Outside mainland China there is no shift.
+_GCJ_A = 6378245.0
+_GCJ_EE = 0.00669342162296594323
+
+
+def _outside_china(lat: float, lon: float) -> bool:
+    return not (0.8293 <= lat <= 55.8271 and 72.004 <= lon <= 137.8347)
+
+
+def _shift_lat(x: float, y: float) -> float:
+    ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    ret += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+    ret += (160.0 * math.sin(y / 12.0 * math.pi) + 320.0 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
+    return ret
+
+
+def _shift_lon(x: float, y: float) -> float:
+    ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    ret += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+    ret += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+    ret += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
+    return ret
+
+
+def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    """(lat, lon) in GCJ-02 for a WGS84 point; unchanged outside mainland China."""
+    if _outside_china(lat, lon):
+        return lat, lon
+    d_lat = _shift_lat(lon - 105.0, lat - 35.0)
+    d_lon = _shift_lon(lon - 105.0, lat - 35.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - _GCJ_EE * math.sin(rad) ** 2
+    sqrt_magic = math.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_GCJ_A * (1 - _GCJ_EE)) / (magic * sqrt_magic) * math.pi)
+    d_lon = (d_lon * 180.0) / (_GCJ_A / sqrt_magic * math.cos(rad) * math.pi)
+    return lat + d_lat, lon + d_lon

@@ -47,10 +47,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.add_template_filter(_clock, "clock")
     app.add_template_filter(_day, "day")
 
-    from web import api, dispatcher, overview, technician
+    from web import api, dispatcher, overview, technician, vendor
 
     csrf.exempt(api.bp)  # token-authenticated, no cookies
-    for blueprint in (overview.bp, dispatcher.bp, technician.bp, api.bp):
+    for blueprint in (overview.bp, dispatcher.bp, technician.bp, api.bp, vendor.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -16,6 +16,7 @@ from dispatch.models import PlanVersion, Role
 from dispatch.plans import PublishConflict, day_revision, publish, versions_of
 from web.auth import roles_required
 from web.db import db, settings
+from web.presenters import map_routes, timeline
 
 bp = Blueprint("dispatcher", __name__, url_prefix="/dispatch")
 DEFAULT_TIME_LIMIT_S = 30.0
@@ -45,11 +46,16 @@ def board() -> ResponseReturnValue:
     versions = versions_of(session, day)
     chosen_id = request.args.get("version", type=int)
     chosen = next((v for v in versions if v.id == chosen_id), versions[0] if versions else None)
+    rows, ticks = timeline(chosen, settings().tz) if chosen else ([], [])
     return render_template(
         "dispatcher/board.html",
         day=day,
         versions=versions,
         chosen=chosen,
+        routes=map_routes(chosen, settings().tz, settings().tile_datum) if chosen else [],
+        tile_url=settings().tile_url,
+        rows=rows,
+        ticks=ticks,
         revision=day_revision(session, day),
         run_id=request.args.get("run", type=int),
         tz=settings().tz,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.errors import NotFound
-from dispatch.geo import TravelModel, distance_matrix_m, geodesic_m, locate
+from dispatch.geo import TravelModel, distance_matrix_m, geodesic_m, locate, wgs84_to_gcj02
 from dispatch.models import GeocodeCache
 
 GUANGZHOU = [(23.132, 113.34), (23.19, 113.265), (22.945, 113.37), (23.11, 113.45), (23.5486, 113.5867)]
@@ -114,3 +114,12 @@ def test_settings_read_from_environment() -> None:
     assert settings.target_hours == 4.0 and settings.geocoder_options == {"timeout": 3}
     with pytest.raises(ValueError, match="DISPATCH_SPEED_KMH"):
         Settings.from_env({"DISPATCH_SPEED_KMH": "fast"})
+
+
+def test_gcj02_shift_matches_the_published_reference_and_spares_other_countries() -> None:
+    """Tiananmen's widely quoted pair; a shift of a few hundred metres in Guangzhou; none in Paris."""
+    assert wgs84_to_gcj02(39.915, 116.404) == pytest.approx((39.91640428150164, 116.41024449916938), abs=1e-9)
+    lat, lon = 23.13, 113.26
+    moved = geodesic_m((lat, lon), wgs84_to_gcj02(lat, lon))
+    assert 200 < moved < 800
+    assert wgs84_to_gcj02(48.8566, 2.3522) == (48.8566, 2.3522)
