@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.config import Settings
 from dispatch.db import transaction
 from dispatch.errors import DispatchError
+from dispatch.plan_edits import reoptimise
 from dispatch.plans import plan_day
 from solver import SolveParams
 
@@ -55,10 +56,19 @@ class Planner:
 
     def start(self, day: date, time_limit_s: float, created_by: str = "", as_of: datetime | None = None) -> PlanningRun:
         """Queue a run; returns at once."""
+        return self._queue(day, time_limit_s, created_by, as_of, None)
+
+    def start_reoptimise(self, version_id: int, day: date, time_limit_s: float, created_by: str = "") -> PlanningRun:
+        """Queue a re-optimisation of a draft around its pins; returns at once."""
+        return self._queue(day, time_limit_s, created_by, None, version_id)
+
+    def _queue(
+        self, day: date, time_limit_s: float, created_by: str, as_of: datetime | None, from_version: int | None
+    ) -> PlanningRun:
         with self._lock:
             run = PlanningRun(next(self._ids), day, time_limit_s)
             self._runs[run.id] = run
-        self._pool.submit(self._work, run.id, created_by, as_of)
+        self._pool.submit(self._work, run.id, created_by, as_of, from_version)
         return run
 
     def run(self, run_id: int) -> PlanningRun | None:
@@ -79,13 +89,16 @@ class Planner:
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _work(self, run_id: int, created_by: str, as_of: datetime | None) -> None:
+    def _work(self, run_id: int, created_by: str, as_of: datetime | None, from_version: int | None = None) -> None:
         run = self.run(run_id)
         assert run is not None
         try:
             with transaction(self._sessions) as session:
                 params = SolveParams(time_limit_s=run.time_limit_s)
-                version = plan_day(session, run.day, self._settings, params, as_of, created_by)
+                if from_version is None:
+                    version = plan_day(session, run.day, self._settings, params, as_of, created_by)
+                else:
+                    version = reoptimise(session, self._settings, from_version, params, as_of, created_by)
                 version_id = version.id
             self._finish(run_id, state="done", version_id=version_id)
         except DispatchError as exc:

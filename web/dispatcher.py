@@ -8,11 +8,14 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from dispatch.background import Planner
 from dispatch.db import transaction
 from dispatch.errors import DispatchError
 from dispatch.models import PlanVersion, Role
+from dispatch.plan_edits import Warning, move_job, remove_job, set_pinned
+from dispatch.planning import on_shift
 from dispatch.plans import PublishConflict, day_revision, publish, versions_of
 from web.auth import roles_required
 from web.db import db, settings
@@ -47,6 +50,7 @@ def board() -> ResponseReturnValue:
     chosen_id = request.args.get("version", type=int)
     chosen = next((v for v in versions if v.id == chosen_id), versions[0] if versions else None)
     rows, ticks = timeline(chosen, settings().tz) if chosen else ([], [])
+    crew = on_shift(session, day, settings()) if chosen and chosen.status == "draft" else []
     return render_template(
         "dispatcher/board.html",
         day=day,
@@ -58,6 +62,7 @@ def board() -> ResponseReturnValue:
         ticks=ticks,
         revision=day_revision(session, day),
         run_id=request.args.get("run", type=int),
+        crew=[t for t, _span in crew],
         tz=settings().tz,
     )
 
@@ -106,3 +111,61 @@ def publish_version(version_id: int) -> ResponseReturnValue:
         version_row = db().get(PlanVersion, version_id)
         day = version_row.day if version_row else _day()
     return redirect(url_for("dispatcher.board", day=day.isoformat(), version=version_id))
+
+
+@bp.post("/versions/<int:version_id>/edit")
+@roles_required(Role.DISPATCHER)
+def edit_version(version_id: int) -> ResponseReturnValue:
+    """Move, remove, pin or unpin a job in a draft. Without `confirm`, a change the checker objects to
+    is shown with its warnings and not saved; with it, it is saved as asked."""
+    form = request.form
+    op, job_id = form.get("op", ""), form.get("job_id", type=int)
+    if op not in ("move", "remove", "pin", "unpin") or job_id is None:
+        abort(400, description="op: move, remove, pin or unpin, with job_id")
+    sessions = current_app.extensions["dispatch"]["sessions"]
+    session = sessions()
+    try:
+        warnings = _apply(session, op, version_id, job_id)
+        if warnings and form.get("confirm") != "1":
+            session.rollback()
+            version = session.get(PlanVersion, version_id)
+            if version is None:
+                abort(404)
+            return render_template(
+                "dispatcher/confirm.html", version=version, warnings=warnings, form=form, job_id=job_id
+            ), 409
+        session.commit()
+        flash(_("Change saved.") if not warnings else _("Change saved despite the warnings."), "info")
+    except DispatchError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+    finally:
+        day = session.get(PlanVersion, version_id)
+        day_text = day.day.isoformat() if day else ""
+        session.close()
+    return redirect(url_for("dispatcher.board", day=day_text, version=version_id))
+
+
+def _apply(session: Session, op: str, version_id: int, job_id: int) -> list[Warning]:
+    if op == "move":
+        technician_id = request.form.get("technician_id", type=int)
+        if technician_id is None:
+            abort(400, description="technician_id: missing")
+        position = request.form.get("position", type=int) or 0
+        return move_job(session, settings(), version_id, job_id, technician_id, max(0, position - 1))
+    if op == "remove":
+        return remove_job(session, settings(), version_id, job_id)
+    set_pinned(session, version_id, job_id, op == "pin")
+    return []
+
+
+@bp.post("/versions/<int:version_id>/reoptimise")
+@roles_required(Role.DISPATCHER)
+def reoptimise_version(version_id: int) -> ResponseReturnValue:
+    """A new draft from this one, pinned jobs kept with their technicians (runs in the background)."""
+    version = db().get(PlanVersion, version_id)
+    if version is None:
+        abort(404)
+    limit = current_app.config.get("PLAN_TIME_LIMIT_S") or DEFAULT_TIME_LIMIT_S
+    run = planner().start_reoptimise(version_id, version.day, float(limit), created_by=current_user.username)
+    return redirect(url_for("dispatcher.board", day=version.day.isoformat(), run=run.id))

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dispatch.models import Job, PlanVersion, User
+from dispatch.models import Job, PlanVersion, Technician, User
 from tests.web.conftest import csrf_token
 
 DAY = "2026-07-06"
@@ -118,3 +118,39 @@ def test_technician_walks_a_visit_to_completion_and_cannot_reach_others(
         assert visit.fault_found == "compressor relay stuck" and visit.outcome == "fixed"
         assert visit.en_route_at is not None and visit.arrived_at is not None and visit.completed_at is not None
         assert visit.en_route_at <= visit.arrived_at <= visit.completed_at
+
+
+def test_a_move_the_checker_objects_to_is_shown_then_saved_only_when_confirmed(
+    app: Flask, client: FlaskClient, sign_in: Callable[[str], FlaskClient], sessions: sessionmaker[Session]
+) -> None:
+    sign_in("disp")
+    version_id = _plan_and_wait(app, client)
+    board = client.get(f"/dispatch/plan?day={DAY}&version={version_id}").text
+    assert 'id="edit-form"' in board
+    with sessions() as session:
+        version = session.get(PlanVersion, version_id)
+        assert version is not None
+        stop = version.routes[0].stops[0]
+        job_id, skill = stop.job_id, stop.job.skill
+        unskilled = next(
+            t.id
+            for t in session.scalars(select(Technician))
+            if skill not in t.skill_codes() and t.id in {r.technician_id for r in version.routes}
+        )
+    move = {"op": "move", "job_id": str(job_id), "technician_id": str(unskilled), "position": "1"}
+    preview = client.post(f"/dispatch/versions/{version_id}/edit", data={**move, "csrf_token": csrf_token(board)})
+    assert preview.status_code == 409 and 'data-kind="skill"' in preview.text
+    with sessions() as session:
+        holder = next(
+            r for r in session.get(PlanVersion, version_id).routes if any(s.job_id == job_id for s in r.stops)
+        )  # type: ignore[union-attr]
+        assert holder.technician_id != unskilled  # nothing saved by the preview
+    saved = client.post(
+        f"/dispatch/versions/{version_id}/edit", data={**move, "confirm": "1", "csrf_token": csrf_token(preview.text)}
+    )
+    assert saved.status_code == 302
+    with sessions() as session:
+        holder = next(
+            r for r in session.get(PlanVersion, version_id).routes if any(s.job_id == job_id for s in r.stops)
+        )  # type: ignore[union-attr]
+        assert holder.technician_id == unskilled and holder.stops[0].job_id == job_id
