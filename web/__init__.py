@@ -46,11 +46,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_auth(app)
     app.add_template_filter(_clock, "clock")
     app.add_template_filter(_day, "day")
+    app.add_template_filter(_stamp, "stamp")
 
-    from web import api, dispatcher, overview, technician, vendor
+    from web import api, calls, dispatcher, overview, technician, vendor
 
     csrf.exempt(api.bp)  # token-authenticated, no cookies
-    for blueprint in (overview.bp, dispatcher.bp, technician.bp, api.bp, vendor.bp):
+    for blueprint in (overview.bp, dispatcher.bp, calls.bp, technician.bp, api.bp, vendor.bp):
         app.register_blueprint(blueprint)
     return app
 
@@ -58,6 +59,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _day(moment: datetime | None, tz: ZoneInfo) -> str:
     """YYYY-MM-DD in the business timezone."""
     return "" if moment is None else moment.astimezone(tz).date().isoformat()
+
+
+def _stamp(moment: datetime | None, tz: ZoneInfo) -> str:
+    """MM-DD HH:MM in the business timezone."""
+    return "" if moment is None else moment.astimezone(tz).strftime("%m-%d %H:%M")
 
 
 def _clock(moment: datetime | None, tz: ZoneInfo) -> str:

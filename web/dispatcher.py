@@ -8,15 +8,18 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.background import Planner
 from dispatch.db import transaction
 from dispatch.errors import DispatchError
-from dispatch.models import PlanVersion, Role
+from dispatch.models import JobStatus, JobType, PlanVersion, ProductKind, Role
 from dispatch.plan_edits import Warning, move_job, remove_job, set_pinned
 from dispatch.planning import on_shift
 from dispatch.plans import PublishConflict, day_revision, publish, versions_of
+from dispatch.sla import risk
+from dispatch.store import JobFilter, list_jobs
 from web.auth import roles_required
 from web.db import db, settings
 from web.presenters import map_routes, timeline
@@ -169,3 +172,35 @@ def reoptimise_version(version_id: int) -> ResponseReturnValue:
     limit = current_app.config.get("PLAN_TIME_LIMIT_S") or DEFAULT_TIME_LIMIT_S
     run = planner().start_reoptimise(version_id, version.day, float(limit), created_by=current_user.username)
     return redirect(url_for("dispatcher.board", day=version.day.isoformat(), run=run.id))
+
+
+@bp.get("/jobs")
+@roles_required(Role.DISPATCHER)
+def jobs() -> ResponseReturnValue:
+    """The job board: filters on status, type, product, district, technician, day and risk."""
+    args = request.args
+    criteria = JobFilter(
+        status=args.getlist("status") or None,
+        job_type=args.get("job_type") or None,
+        product=args.get("product") or None,
+        district=args.get("district") or None,
+        technician=args.get("technician") or None,
+        day=_day() if args.get("day") else None,
+        limit=500,
+    )
+    now = datetime.now(settings().tz)
+    rows = [(job, risk(job, now)) for job in list_jobs(db(), criteria, settings().tz)]
+    wanted = args.get("risk")
+    if wanted == "promise":
+        rows = [r for r in rows if r[1] == "promise"]
+    elif wanted == "target":
+        rows = [r for r in rows if r[1] is not None]
+    return render_template(
+        "dispatcher/jobs.html",
+        rows=rows,
+        args=args,
+        statuses=[s.value for s in JobStatus],
+        products=db().scalars(select(ProductKind.code).order_by(ProductKind.code)).all(),
+        job_types=db().scalars(select(JobType.code).order_by(JobType.code)).all(),
+        tz=settings().tz,
+    )
