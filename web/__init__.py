@@ -51,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from web import api, calls, dispatcher, overview, technician, vendor
 
     csrf.exempt(api.bp)  # token-authenticated, no cookies
+    app.jinja_env.globals["navigation_url"] = technician.navigation_url
     for blueprint in (overview.bp, dispatcher.bp, calls.bp, technician.bp, api.bp, vendor.bp):
         app.register_blueprint(blueprint)
     return app

@@ -4,6 +4,7 @@ buttons and the completion form (the service record). A technician reaches only 
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,6 +19,7 @@ from wtforms.validators import AnyOf
 
 from dispatch.db import transaction
 from dispatch.errors import DispatchError
+from dispatch.geo import wgs84_to_gcj02
 from dispatch.models import Job, Outcome, Part, Role, Satisfaction, Visit
 from dispatch.plans import published_route
 from dispatch.records import PartUse, ServiceRecord, arrive, finish_visit, set_off
@@ -39,6 +41,15 @@ def day() -> ResponseReturnValue:
         abort(400, description=f"day: {raw!r} is not a date like 2026-07-06")
     route = published_route(db(), when, _technician_id())
     return render_template("technician/day.html", day=when, route=route, tz=settings().tz)
+
+
+def navigation_url(lat: float | None, lon: float | None, name: str) -> str | None:
+    """A link that opens AMap (Gaode) navigation to the place; AMap wants GCJ-02 coordinates."""
+    if lat is None or lon is None:
+        return None
+    g_lat, g_lon = wgs84_to_gcj02(lat, lon)
+    to = f"{g_lon:.6f},{g_lat:.6f},{quote(name)}"
+    return f"https://uri.amap.com/navigation?to={to}&mode=car&coordinate=gaode&callnative=1"
 
 
 def _technician_id() -> int:
