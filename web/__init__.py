@@ -48,11 +48,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.add_template_filter(_day, "day")
     app.add_template_filter(_stamp, "stamp")
 
-    from web import api, calls, dispatcher, overview, technician, vendor
+    from web import api, calls, crew, dispatcher, overview, technician, vendor
 
     csrf.exempt(api.bp)  # token-authenticated, no cookies
     app.jinja_env.globals["navigation_url"] = technician.navigation_url
-    for blueprint in (overview.bp, dispatcher.bp, calls.bp, technician.bp, api.bp, vendor.bp):
+    for blueprint in (overview.bp, dispatcher.bp, calls.bp, crew.bp, technician.bp, api.bp, vendor.bp):
         app.register_blueprint(blueprint)
     return app
 

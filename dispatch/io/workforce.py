@@ -128,13 +128,18 @@ def write_technicians(session: Session, records: list[TechnicianRow], context: C
         tech.name, tech.phone, tech.depot, tech.active = r.name, r.phone, depots[r.depot], r.active
         replace_skills(tech, r.skills)
         replace_weekly_shifts(tech, r.weekly_shifts)
-        stored = {(a.first_day, a.last_day, a.reason): a for a in tech.absences}
-        tech.absences = [
-            stored.get((a.first_day, a.last_day, a.reason))
-            or Absence(first_day=a.first_day, last_day=a.last_day, reason=a.reason)
-            for a in r.absences
-        ]
+        replace_absences(tech, r.absences)
     return counts
+
+
+def replace_absences(tech: Technician, specs: list[cells.AbsenceSpec]) -> None:
+    """Make the days off exactly `specs`, keeping the rows that stay."""
+    stored = {(a.first_day, a.last_day, a.reason): a for a in tech.absences}
+    tech.absences = [
+        stored.get((a.first_day, a.last_day, a.reason))
+        or Absence(first_day=a.first_day, last_day=a.last_day, reason=a.reason)
+        for a in specs
+    ]
 
 
 def replace_weekly_shifts(tech: Technician, specs: list[cells.WeeklyShiftSpec]) -> None:
@@ -180,7 +185,7 @@ def export_technicians(session: Session, settings: Settings) -> list[dict[str, A
             "depot": t.depot.external_id,
             "skills": t.skill_codes(),
             "weekly_shifts": format_weekly_shifts(t.weekly_shifts),
-            "absences": [_format_absence(a) for a in t.absences],
+            "absences": [format_absence(a) for a in t.absences],
             "active": t.active,
         }
         for t in session.scalars(query)
@@ -206,7 +211,7 @@ def _day_range(days: list[int]) -> str:
     return first if first == last else f"{first}-{last}"
 
 
-def _format_absence(absence: Absence) -> str:
+def format_absence(absence: Absence) -> str:
     span = absence.first_day.isoformat()
     if absence.last_day != absence.first_day:
         span += f"..{absence.last_day.isoformat()}"
