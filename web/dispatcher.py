@@ -17,7 +17,7 @@ from dispatch.errors import DispatchError
 from dispatch.models import JobStatus, JobType, PlanVersion, ProductKind, Role
 from dispatch.plan_edits import Warning, move_job, remove_job, set_pinned
 from dispatch.planning import on_shift
-from dispatch.plans import PublishConflict, day_revision, publish, versions_of
+from dispatch.plans import PublishConflict, day_revision, diff, publish, versions_of
 from dispatch.sla import risk
 from dispatch.store import JobFilter, list_jobs
 from web.auth import roles_required
@@ -54,6 +54,8 @@ def board() -> ResponseReturnValue:
     chosen = next((v for v in versions if v.id == chosen_id), versions[0] if versions else None)
     rows, ticks = timeline(chosen, settings().tz) if chosen else ([], [])
     crew = on_shift(session, day, settings()) if chosen and chosen.status == "draft" else []
+    previous = next((v for v in versions if chosen and v.number == chosen.number - 1), None)
+    changes = diff(previous, chosen) if previous and chosen else None
     return render_template(
         "dispatcher/board.html",
         day=day,
@@ -66,6 +68,8 @@ def board() -> ResponseReturnValue:
         revision=day_revision(session, day),
         run_id=request.args.get("run", type=int),
         crew=[t for t, _span in crew],
+        previous=previous,
+        changes=changes,
         tz=settings().tz,
     )
 

@@ -20,7 +20,9 @@ def test_start_page_counts_what_is_stored(
     page = client.get("/")
     assert 'id="count-technicians">30<' in page.text
     assert 'id="count-jobs">300<' in page.text
-    assert "技术员" in page.text and "Technicians" in page.text
+    assert "技术员" in page.text and "客户档案" in page.text
+    client.get("/lang/en")
+    assert "Customer files" in client.get("/").text
 
 
 def test_health_reports_schema(client: FlaskClient) -> None:

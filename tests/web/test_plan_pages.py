@@ -64,7 +64,8 @@ def test_stale_publish_is_refused_with_a_message(
     sign_in("disp")
     first = _plan_and_wait(app, client)
     second = _plan_and_wait(app, client)
-    board = client.get(f"/dispatch/plan?day={DAY}").text
+    board = client.get(f"/dispatch/plan?day={DAY}&version={second}").text
+    assert 'id="diff"' in board and "与版本 1 相比" in board
     token = csrf_token(board)
     client.post(f"/dispatch/versions/{first}/publish", data={"revision": "0", "csrf_token": token})
     stale = client.post(f"/dispatch/versions/{second}/publish", data={"revision": "0", "csrf_token": token})
