@@ -26,6 +26,7 @@ from solver.problem import DispatchProblem, Job, Shift, Technician, Weights
 from solver.schedule import make_plan, schedule, timed
 
 RESTOCK = -1  # marks the restocking visit in a seeded order of job indices
+FIRST_PLAN_CAP_S = 600  # how long to search on for a first plan when the time limit ran out first
 
 
 @dataclass(frozen=True)
@@ -430,7 +431,17 @@ class _RoutingModel:
             initial = self._initial(self._seeded_orders(seeded))
         if initial is not None:
             return self.routing.SolveFromAssignmentWithParameters(initial, search)
-        return self.routing.SolveWithParameters(search)
+        solution = self.routing.SolveWithParameters(search)
+        if params.solution_limit is None and (solution is None or not self._serves_any(solution)):
+            # The limit ran out before a first plan (OR-Tools then offers none, or "all unperformed"):
+            # a plan is always returned, so search on to the first one.
+            search.solution_limit = 1
+            search.time_limit.FromSeconds(FIRST_PLAN_CAP_S)
+            solution = self.routing.SolveWithParameters(search) or solution
+        return solution
+
+    def _serves_any(self, solution: pywrapcp.Assignment) -> bool:
+        return any(self._nodes(solution, v) for v in range(len(self.layout.vehicles)))
 
     def _seeded_orders(self, seeded: dict[int, list[int]]) -> list[list[int]]:
         """Job nodes per vehicle from seeded job indices; RESTOCK (-1) becomes the vehicle's restock node."""
