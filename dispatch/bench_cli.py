@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from dispatch.bench import matrix_report, update_section
+from dispatch.bench import machine, matrix_report, update_section
 from dispatch.benchmarks.runner import (
     CONFIGURATIONS,
     SEED_SHARE,
@@ -147,6 +147,19 @@ def trsp(instances: tuple[Path, ...], **options: Any) -> None:
     """Technician routing (Pillac et al. 2013): gap to the best-known total working time (default: the
     29 shared instances)."""
     _run_instance_bench(_TRSP, instances, **options)
+
+
+@bench.command()
+@click.option("--runs", default=30, show_default=True, help="Requests per page.")
+@click.option("--time-limit", default=5.0, show_default=True, help="Seconds to plan the day first.")
+@_report_option
+def pages(runs: int, time_limit: float, report_file: Path | None) -> None:
+    """Server time of the plan page and the technician's day on the shipped scenario (target: median < 150 ms)."""
+    from web.bench import pages_report, time_pages  # the web layer measures itself
+
+    timings, sizes = time_pages(runs, time_limit)
+    text = pages_report(timings, sizes, runs, f"dispatch bench pages --runs {runs}", machine())
+    _publish(report_file, "Pages", text)
 
 
 @bench.command()

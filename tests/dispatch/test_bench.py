@@ -34,3 +34,10 @@ def test_bench_matrix_writes_its_table(tmp_path: Path) -> None:
         if line.startswith("| 20 |") or line.startswith("| 40 |")
     ]
     assert len(rows) == 2
+
+
+def test_bench_pages_smoke() -> None:
+    """Two requests per page: a row for each page with a median, no timing asserted."""
+    result = CliRunner().invoke(main, ["bench", "pages", "--runs", "2", "--time-limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "| `/dispatch/plan` | plan of " in result.stdout and "| `/me/day` | " in result.stdout
