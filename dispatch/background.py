@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -34,6 +35,8 @@ class PlanningRun:
     state: str = "running"  # running, done, failed
     version_id: int | None = None
     error: str = ""
+    plans_found: int = 0  # plans the search accepted so far
+    best_objective: int | None = None
 
     @property
     def progress(self) -> float:
@@ -95,16 +98,28 @@ class Planner:
         try:
             with transaction(self._sessions) as session:
                 params = SolveParams(time_limit_s=run.time_limit_s)
+                found = self._progress(run_id)
                 if from_version is None:
-                    version = plan_day(session, run.day, self._settings, params, as_of, created_by)
+                    version = plan_day(session, run.day, self._settings, params, as_of, created_by, found)
                 else:
-                    version = reoptimise(session, self._settings, from_version, params, as_of, created_by)
+                    version = reoptimise(session, self._settings, from_version, params, as_of, created_by, found)
                 version_id = version.id
             self._finish(run_id, state="done", version_id=version_id)
         except DispatchError as exc:
             self._finish(run_id, state="failed", error=str(exc))
         except Exception as exc:  # a crash must show on the page, not vanish with the thread
             self._finish(run_id, state="failed", error=f"{type(exc).__name__}: {exc}")
+
+    def _progress(self, run_id: int) -> Callable[[int], None]:
+        """Counts the plans the search accepts and keeps the best objective, for the page."""
+
+        def found(objective: int) -> None:
+            with self._lock:
+                run = self._runs[run_id]
+                best = objective if run.best_objective is None else min(run.best_objective, objective)
+                self._runs[run_id] = replace(run, plans_found=run.plans_found + 1, best_objective=best)
+
+        return found
 
     def _finish(self, run_id: int, **changes: object) -> None:
         with self._lock:

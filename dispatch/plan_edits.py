@@ -8,6 +8,7 @@ The caller's transaction decides: commit to save, roll back for a preview.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -96,6 +97,7 @@ def reoptimise(
     params: SolveParams | None = None,
     as_of: datetime | None = None,
     created_by: str = "",
+    on_solution: Callable[[int], None] | None = None,
 ) -> PlanVersion:
     """A new draft solved from this one: pinned jobs stay with their technicians, the rest may move."""
     version = _draft(session, version_id)
@@ -110,7 +112,7 @@ def reoptimise(
     )
     pinned_day = dataclasses.replace(day_problem, problem=problem)
     warm = time_routes(problem, _solver_orders(version, tech_ext, job_ext))
-    plan = solve(problem, params or SolveParams(), warm_start=warm)
+    plan = solve(problem, params or SolveParams(), warm_start=warm, on_solution=on_solution)
     new = save_version(session, pinned_day, plan, created_by)
     new.based_on_id = version.id
     new.note = f"re-optimised from version {version.number} around {len(pins)} pinned job(s)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -42,13 +43,15 @@ def plan_day(
     params: SolveParams | None = None,
     as_of: datetime | None = None,
     created_by: str = "",
+    on_solution: Callable[[int], None] | None = None,
 ) -> PlanVersion:
     """Solve the day and store the result as a new draft version (flushed, not committed).
 
     When the day has a published plan, the search starts from it, so a re-plan keeps what still
     works where it is."""
     day_problem = build_day_problem(session, day, settings, as_of)
-    plan = solve(day_problem.problem, params or SolveParams(), warm_start=published_routes(session, day_problem))
+    warm = published_routes(session, day_problem)
+    plan = solve(day_problem.problem, params or SolveParams(), warm_start=warm, on_solution=on_solution)
     return save_version(session, day_problem, plan, created_by)
 
 

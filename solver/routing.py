@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,12 @@ class _Layout:
         return len(self.jobs) + 2 * vehicle + 1
 
 
-def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_start: Plan | None = None) -> Plan:
+def solve(
+    problem: DispatchProblem,
+    params: SolveParams | None = None,
+    warm_start: Plan | None = None,
+    on_solution: Callable[[int], None] | None = None,
+) -> Plan:
     """Plan the problem's jobs; jobs that cannot or could not be served come back unassigned with a reason.
 
     Parameters
@@ -58,6 +64,9 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
         Limits and strategies (default: 10 s, parallel cheapest insertion, guided local search).
     warm_start
         A previous plan whose routes seed the search (re-planning is then fast and stable).
+    on_solution
+        Called with the objective each time the search accepts a plan (progress for a page; the
+        best so far is the smallest value seen).
     """
     params = params or SolveParams()
     began = time.perf_counter()
@@ -81,8 +90,8 @@ def solve(problem: DispatchProblem, params: SolveParams | None = None, warm_star
     if seeded is not None and params.seed_share >= 1 and not _has_breaks(problem):
         return _plan_from_orders(problem, layout, seeded, unassigned, began)  # PyVRP knows no breaks
     if warm_start is None and _worth_relaxing(problem, layout):
-        return _solve_relaxed(problem, layout, candidates, params, seeded, unassigned, began)
-    model = _RoutingModel(problem, layout, candidates)
+        return _solve_relaxed(problem, layout, candidates, params, seeded, unassigned, began, on_solution)
+    model = _RoutingModel(problem, layout, candidates, on_solution)
     remaining = params.time_limit_s - (time.perf_counter() - began)
     solution = model.run(params, remaining, warm_start, seeded)
     if solution is None:
@@ -144,6 +153,7 @@ def _solve_relaxed(
     seeded: dict[int, list[int]] | None,
     unassigned: list[Unassigned],
     began: float,
+    on_solution: Callable[[int], None] | None = None,
 ) -> Plan:
     """Large problems: search without breaks (each shift shortened by its break instead) and with the
     promise alone where a job would need two deadline bounds; then time every route with its real
@@ -160,7 +170,7 @@ def _solve_relaxed(
             for j in problem.jobs
         ),
     )
-    model = _RoutingModel(relaxed, layout, candidates)
+    model = _RoutingModel(relaxed, layout, candidates, on_solution)
     solution = model.run(params, params.time_limit_s - (time.perf_counter() - began), None, seeded)
     if solution is None:
         dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
@@ -235,7 +245,13 @@ def _layout(problem: DispatchProblem, jobs: list[int], vehicles: list[tuple[int,
 class _RoutingModel:
     """The OR-Tools model of one problem."""
 
-    def __init__(self, problem: DispatchProblem, layout: _Layout, candidates: dict[int, list[Candidate]]) -> None:
+    def __init__(
+        self,
+        problem: DispatchProblem,
+        layout: _Layout,
+        candidates: dict[int, list[Candidate]],
+        on_solution: Callable[[int], None] | None = None,
+    ) -> None:
         self.problem = problem
         self.layout = layout
         n_vehicles = len(layout.vehicles)
@@ -256,6 +272,10 @@ class _RoutingModel:
         self._restocks()
         self._parts()
         self._tools()
+        if on_solution is not None:
+            # The cost variable exists once the model is closed; the lambda is kept alive here.
+            self._report = lambda: on_solution(int(self.routing.CostVar().Value()))
+            self.routing.AddAtSolutionCallback(self._report)
 
     # --- model building -------------------------------------------------------------------
     def _arc_costs(self) -> None:

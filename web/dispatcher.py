@@ -93,7 +93,14 @@ def run_state(run_id: int) -> ResponseReturnValue:
     run = planner().run(run_id)
     if run is None:
         abort(404)
-    return jsonify(state=run.state, progress=round(run.progress, 3), version_id=run.version_id, error=run.error)
+    return jsonify(
+        state=run.state,
+        progress=round(run.progress, 3),
+        version_id=run.version_id,
+        error=run.error,
+        plans_found=run.plans_found,
+        best_objective=run.best_objective,
+    )
 
 
 @bp.post("/versions/<int:version_id>/publish")

@@ -238,3 +238,9 @@ def test_large_problems_are_solved_relaxed_then_timed_with_their_breaks(monkeypa
     assert check(problem, plan) == []
     assert plan.figures.served + len(plan.unassigned) == 8 and plan.figures.served >= 6
     assert all(len(r.breaks) == 1 for r in plan.routes if r.stops)
+
+
+def test_progress_callback_sees_the_plans_and_the_best_is_returned(small_day: DispatchProblem) -> None:
+    seen: list[int] = []
+    plan = solve(small_day, SolveParams(time_limit_s=1, solution_limit=50), on_solution=seen.append)
+    assert seen and min(seen) == plan.objective

@@ -25,6 +25,7 @@ def _plan_and_wait(app: Flask, client: FlaskClient) -> int:
     assert run is not None and run.state == "done", run
     state = client.get(f"/dispatch/runs/{run_id}").get_json()
     assert state["state"] == "done" and state["version_id"] == run.version_id
+    assert state["plans_found"] > 0 and state["best_objective"] is not None
     return int(run.version_id)
 
 
