@@ -152,13 +152,13 @@ def _version_json(version: PlanVersion) -> dict[str, Any]:
 
 
 def _visible_job(job_id: int) -> Job:
-    """The job; a technician sees only jobs whose current visit is theirs (others: 404)."""
+    """The job; a technician sees only jobs whose current visit is theirs (others: 403)."""
     job = db().get(Job, job_id)
-    user = _user()
-    if job is None or (
-        user.role == Role.TECHNICIAN.value and (not job.visits or job.visits[-1].technician_id != user.technician_id)
-    ):
+    if job is None:
         raise ApiError(404, f"job {job_id} not found")
+    user = _user()
+    if user.role == Role.TECHNICIAN.value and (not job.visits or job.visits[-1].technician_id != user.technician_id):
+        raise ApiError(403, f"job {job_id} is another technician's")
     return job
 
 
@@ -257,7 +257,7 @@ def technician_route(technician_id: int) -> ResponseReturnValue:
     """The technician's published route of ?day= (default today); a technician only their own."""
     user = _user()
     if user.role == Role.TECHNICIAN.value and user.technician_id != technician_id:
-        raise ApiError(404, f"technician {technician_id} not found")
+        raise ApiError(403, "a technician sees only their own route")
     route = published_route(db(), _day(request.args.get("day")), technician_id)
     if route is None:
         raise ApiError(404, "no published route for that day")

@@ -15,8 +15,11 @@ def _op(summary: str, roles: str, ok: str = "200", body: dict[str, Any] | None =
             ok: {"description": "success", "content": {"application/json": {"schema": {"type": "object"}}}},
             "400": {"description": "bad input", "content": {"application/json": {"schema": ERROR}}},
             "401": {"description": "no valid token", "content": {"application/json": {"schema": ERROR}}},
-            "403": {"description": "role not allowed", "content": {"application/json": {"schema": ERROR}}},
-            "404": {"description": "not found (or not yours)", "content": {"application/json": {"schema": ERROR}}},
+            "403": {
+                "description": "role not allowed, or another technician's job or route",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+            "404": {"description": "not found", "content": {"application/json": {"schema": ERROR}}},
         },
         "parameters": [
             {

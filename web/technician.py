@@ -59,10 +59,12 @@ def _technician_id() -> int:
 
 
 def _own_job(session: Session, job_id: int) -> Job:
-    """The job if its current visit is the signed-in technician's; 404 otherwise (no hint it exists)."""
+    """The job if its current visit is the signed-in technician's; 403 if another's, 404 if there is none."""
     job = session.get(Job, job_id)
-    if job is None or not job.visits or job.visits[-1].technician_id != _technician_id():
+    if job is None:
         abort(404)
+    if not job.visits or job.visits[-1].technician_id != _technician_id():
+        abort(403)
     return job
 
 

@@ -78,7 +78,7 @@ def test_plan_publish_conflict_and_technician_scope(
         tech2 = session.scalar(select(User.technician_id).where(User.username == "tech2"))
     own = client.get(f"/api/v1/technicians/{tech1}/route?day={DAY}", headers=tokens["tech1"])
     other = client.get(f"/api/v1/technicians/{tech2}/route?day={DAY}", headers=tokens["tech1"])
-    assert other.status_code == 404 and own.status_code == 200  # the scenario's first technician works that day
+    assert other.status_code == 403 and own.status_code == 200  # the scenario's first technician works that day
     if own.status_code == 200:
         job_id = own.get_json()["stops"][0]["job"]
         moved = client.post(f"/api/v1/jobs/{job_id}/status", json={"status": "en_route"}, headers=tokens["tech1"])
@@ -86,4 +86,4 @@ def test_plan_publish_conflict_and_technician_scope(
         their = [
             s["job"] for r in version["routes"] if r["technician"] != own.get_json()["technician"] for s in r["stops"]
         ]
-        assert client.get(f"/api/v1/jobs/{their[0]}", headers=tokens["tech1"]).status_code == 404
+        assert client.get(f"/api/v1/jobs/{their[0]}", headers=tokens["tech1"]).status_code == 403

@@ -78,7 +78,7 @@ def test_stale_publish_is_refused_with_a_message(
 def test_technician_walks_a_visit_to_completion_and_cannot_reach_others(
     app: Flask, client: FlaskClient, sign_in: Callable[[str], FlaskClient], sessions: sessionmaker[Session]
 ) -> None:
-    """On my way -> arrived -> completed with a service record; another technician's job is a 404."""
+    """On my way -> arrived -> completed with a service record; another technician's job is a 403."""
     sign_in("disp")
     version_id = _plan_and_wait(app, client)
     board = client.get(f"/dispatch/plan?day={DAY}&version={version_id}").text
@@ -91,11 +91,11 @@ def test_technician_walks_a_visit_to_completion_and_cannot_reach_others(
         mine = next(r for r in version.routes if r.technician_id == users["tech1"]).stops[0].job_id
         theirs = next(s.job_id for r in version.routes if r.technician_id != users["tech1"] for s in r.stops)
     sign_in("tech1")
-    assert client.get(f"/me/jobs/{theirs}").status_code == 404
+    assert client.get(f"/me/jobs/{theirs}").status_code == 403
     page = client.get(f"/me/jobs/{mine}").text
     assert 'id="on-my-way"' in page
     token = csrf_token(page)
-    assert client.post(f"/me/jobs/{theirs}/status", data={"step": "on_my_way", "csrf_token": token}).status_code == 404
+    assert client.post(f"/me/jobs/{theirs}/status", data={"step": "on_my_way", "csrf_token": token}).status_code == 403
     client.post(f"/me/jobs/{mine}/status", data={"step": "on_my_way", "csrf_token": token})
     assert 'id="arrived"' in client.get(f"/me/jobs/{mine}").text
     client.post(f"/me/jobs/{mine}/status", data={"step": "arrived", "csrf_token": token})
