@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +24,9 @@ from dispatch.benchmarks.runner import (
     run_scale,
     scale_report,
 )
+from dispatch.config import Settings, data_dir
+from dispatch.realtime_bench import replan_report, replay_report, run_replay, time_replans, urgent_on_target
+from dispatch.replay_check import check_replay
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -217,3 +221,47 @@ def _solve_seeds(
                 bar.update(len(chunk))
             runs.append(results)
     return runs[0] if len(runs) == 1 else median_over_seeds(runs)
+
+
+@bench.command()
+@click.option("--runs", default=7, show_default=True, help="Re-plans timed.")
+@click.option("--time-limit", default=None, type=float, help="Solver seconds per re-plan (default: the setting).")
+@_report_option
+def replan(runs: int, time_limit: float | None, report_file: Path | None) -> None:
+    """Wall time of a re-plan of the rest of a day: 30 technicians, ~150 open jobs (target: median < 5 s)."""
+    settings = Settings.from_env()
+    if time_limit is not None:
+        settings = replace(settings, replan_time_limit_s=time_limit)
+    timing = time_replans(runs, settings)
+    command = f"dispatch bench replan --runs {runs}" + (f" --time-limit {time_limit:g}" if time_limit else "")
+    _publish(report_file, "Re-plan latency", replan_report(timing, settings.replan_time_limit_s, command, machine()))
+
+
+@bench.command()
+@click.argument("scenarios", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replan-time-limit", default=None, type=float, help="Solver seconds per re-plan.")
+@_report_option
+def replay(scenarios: tuple[Path, ...], replan_time_limit: float | None, report_file: Path | None) -> None:
+    """Replay the scenarios (default: the shipped two) with the greedy baseline and the optimizer,
+    each result re-checked by the independent checker of the replay rules."""
+    settings = Settings.from_env()
+    if replan_time_limit is not None:
+        settings = replace(settings, replan_time_limit_s=replan_time_limit)
+    paths = list(scenarios) or [data_dir() / "scenarios" / f"guangzhou-{n}.json" for n in ("normal", "peak")]
+    results, wall = [], {}
+    for path in paths:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        for policy in ("greedy", "optimized"):
+            result, seconds = run_replay(path, policy, settings)
+            violations = check_replay(raw, result)
+            if violations:
+                click.echo(f"{path.name}/{policy}: {len(violations)} violation(s), first: {violations[0].message}")
+            result["urgent_on_target"] = urgent_on_target(raw, result)
+            wall[f"{result['scenario']}/{policy}"] = seconds
+            results.append(result)
+            click.echo(f"{path.name} {policy}: {result['figures']} ({seconds:.0f} s)", err=True)
+    command = "dispatch bench replay" + (f" --replan-time-limit {replan_time_limit:g}" if replan_time_limit else "")
+    text = replay_report(results, command, machine(), wall)
+    limit = settings.replan_time_limit_s
+    text += f"\nRe-plan solver time limit {limit:g} s; every result re-checked by the independent replay checker.\n"
+    _publish(report_file, "Replay", text)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import Engine, select
@@ -26,9 +28,14 @@ from dispatch.io.sources import KINDS
 from dispatch.models import JobStatus, Priority, Role, User
 from dispatch.plans import day_revision, plan_day, publish
 from dispatch.sample import generate_history, scenario_name
+from dispatch.scheduling import make_scheduler
+from dispatch.simulate_cli import check_replay_command, simulate_command
 from dispatch.store import JobFilter, list_jobs
 from dispatch.users import add_user, issue_token
 from solver import SolveParams
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 DEMO_DATABASE_URL = "sqlite:///dispatch-demo.db"
 
@@ -250,11 +257,56 @@ def demo(ctx: click.Context, port: int, host: str, check: bool, today: datetime 
 @main.command()
 @click.option("--port", default=5000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--no-scheduler", is_flag=True, help="Serve only; the scheduled tasks run elsewhere (dispatch scheduler)."
+)
 @pass_env
-def serve(env: Env, host: str, port: int) -> None:
-    """Serve the web UI on the configured database."""
+def serve(env: Env, host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the web UI on the configured database, running the scheduled tasks in this process."""
     upgrade(env.engine)
-    _serve(env, host, port)
+    if no_scheduler:
+        _serve(env, host, port)
+        return
+    running = _start_scheduler(env)
+    try:
+        _serve(env, host, port)
+    finally:
+        running.shutdown()
+
+
+@main.command(name="scheduler")
+@pass_env
+def scheduler_command(env: Env) -> None:
+    """Run the scheduled tasks in the foreground until Ctrl+C (next to `dispatch serve --no-scheduler`)."""
+    upgrade(env.engine)
+    running = _start_scheduler(env)
+    click.echo("scheduler running (Ctrl+C to stop)")
+    try:
+        _wait_for_interrupt()
+    finally:
+        running.shutdown()
+    click.echo("scheduler stopped")
+
+
+def _start_scheduler(env: Env) -> BackgroundScheduler:
+    """Start the one scheduler of this process and list its jobs."""
+    try:
+        running = make_scheduler(env.settings, env.sessions)
+    except (ValueError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    running.start()
+    tz = env.settings.tz
+    for job in running.get_jobs():
+        when = "paused" if job.next_run_time is None else f"{job.next_run_time.astimezone(tz):%Y-%m-%d %H:%M:%S}"
+        click.echo(f"  {job.id:<24} next {when}")
+    return running
+
+
+def _wait_for_interrupt() -> None:
+    """Block until Ctrl+C."""
+    with contextlib.suppress(KeyboardInterrupt):
+        while not threading.Event().wait(3600):
+            pass
 
 
 def _serve(env: Env, host: str, port: int) -> None:
@@ -283,6 +335,8 @@ def sample(env: Env, scenario_file: Path, out: Path, days: int, seed: int) -> No
 
 
 main.add_command(bench)
+main.add_command(simulate_command)
+main.add_command(check_replay_command)
 
 
 @main.group()
@@ -335,7 +389,7 @@ def plan_command(env: Env, day: datetime | None, time_limit: float, publish_it: 
         with transaction(env.sessions) as session:
             version = plan_day(session, when, env.settings, SolveParams(time_limit_s=time_limit), created_by="cli")
             if publish_it:
-                publish(session, version.id, day_revision(session, when), datetime.now(tz))
+                publish(session, version.id, day_revision(session, when), datetime.now(tz), env.settings)
             f = version.figures
             click.echo(
                 f"{when.isoformat()} version {version.number} ({version.status}): {f['served']} routed, "

@@ -32,10 +32,39 @@ class Settings:
     geocoder: str = ""
     geocoder_options: Mapping[str, Any] = field(default_factory=dict)
     data_dir: str = ""
+    # Re-planning the rest of the day (scheduler and replay alike): solver time per re-plan, and how
+    # long a triggering event waits for others before the re-plan runs (debounce).
+    replan_time_limit_s: float = 3.0
+    replan_every_min: float = 10.0
+    replan_debounce_s: float = 30.0
+    # Scheduler (`dispatch scheduler`, or inside `dispatch serve`): daily times are HH:MM in the business
+    # timezone; the rest-of-day re-plan runs every `replan_every_min`. `scheduler_disabled` lists task ids
+    # that do not run, comma-separated (e.g. "publish_if_unpublished,sla_watch"); see dispatch.scheduling.
+    plan_tomorrow_at: str = "18:00"
+    publish_at: str = "07:00"
+    replan_poll_s: float = 15.0  # how often pending re-plan requests are looked at
+    sla_watch_every_s: float = 60.0
+    scheduler_disabled: str = ""
+    # A visit may run past the shift's end; the drive home after it is overtime, paid and capped.
+    overtime_cap_min: float = 60.0
     # Map tiles for the dispatcher's map (empty: no tiles, routes on a blank map, works offline);
     # `tile_datum` gcj02 for Chinese providers, whose tiles are in GCJ-02 coordinates.
     tile_url: str = ""
     tile_datum: str = "wgs84"
+    # Customer messages (dispatch.messages): e-mail goes out when `smtp_host` is set, SMS when an
+    # `sms_gateway` is named (its approved template code per message kind in `sms_templates`, JSON);
+    # a re-plan tells the customer when it moves an arrival by more than `delay_notice_minutes`.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+    sms_gateway: str = ""
+    sms_sign_name: str = ""
+    sms_templates: Mapping[str, str] = field(default_factory=dict)
+    message_language: str = "zh_Hans"
+    delay_notice_minutes: int = 30
 
     @property
     def tz(self) -> ZoneInfo:
@@ -63,11 +92,25 @@ def _parse(name: str, type_name: Any, raw: str) -> Any:
     try:
         if type_name == "float":
             return float(raw)
-        if name == "geocoder_options":
+        if type_name == "int":
+            return int(raw)
+        if type_name == "bool":
+            return _flag(raw)
+        if str(type_name).startswith("Mapping"):  # JSON objects, e.g. geocoder_options
             return json.loads(raw)
     except ValueError as exc:
         raise ValueError(f"DISPATCH_{name.upper()}: cannot read {raw!r}: {exc}") from exc
     return raw
+
+
+def _flag(raw: str) -> bool:
+    """A yes/no variable; `bool("false")` would be True, so the words are spelled out."""
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
 
 
 def data_dir(settings: Settings | None = None) -> Path:

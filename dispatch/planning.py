@@ -7,7 +7,7 @@ their lateness cost by a constant and leaves every choice the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from types import MappingProxyType
@@ -32,6 +32,16 @@ PRIORITY_WEIGHT = {Priority.NORMAL.value: 1.0, Priority.URGENT.value: 2.0, Prior
 
 class PlanningError(DispatchError, ValueError):
     """A day that cannot be planned as asked (a job without a location, nobody on shift...)."""
+
+
+@dataclass(frozen=True)
+class TechnicianStart:
+    """Where and when a technician is next free, for a re-plan of the rest of a day."""
+
+    lat: float
+    lon: float
+    ready_at: datetime  # free from here: after the visit under way, or now
+    break_taken: bool  # today's break is behind them, not to be planned again
 
 
 @dataclass(frozen=True)
@@ -71,11 +81,22 @@ def on_shift(session: Session, day: date, settings: Settings) -> list[tuple[Tech
     return [(t, span) for t, span in working if span is not None]
 
 
-def build_day_problem(session: Session, day: date, settings: Settings, as_of: datetime | None = None) -> DayProblem:
+def build_day_problem(
+    session: Session,
+    day: date,
+    settings: Settings,
+    as_of: datetime | None = None,
+    present: Mapping[int, TechnicianStart] | None = None,
+) -> DayProblem:
     """The solver problem for `day` with the jobs known by `as_of`; jobs that cannot enter it are
-    listed in `skipped` with the reason."""
+    listed in `skipped` with the reason.
+
+    With `present` (technician.id -> where and when they are free) the problem is the rest of the
+    day: those technicians start there, then, without a break already taken; one free only after
+    their shift's end is left out."""
     origin = datetime.combine(day, time(0), tzinfo=settings.tz)
-    crew = on_shift(session, day, settings)
+    present = present or {}
+    crew = [(t, span) for t, span in on_shift(session, day, settings) if _still_free(present.get(t.id), span)]
     if not crew:
         raise PlanningError(f"nobody is on shift on {day.isoformat()}")
     depots = list(session.scalars(select(Depot).order_by(Depot.id)))
@@ -86,7 +107,13 @@ def build_day_problem(session: Session, day: date, settings: Settings, as_of: da
             skipped[job.id] = f"customer {job.customer.external_id} has no location"
         else:
             jobs.append(job)
-    points = [(d.lat, d.lon) for d in depots] + [(j.customer.lat, j.customer.lon) for j in jobs]
+    starts = [(t.id, present[t.id]) for t, _ in crew if t.id in present]
+    start_index = {tech_id: len(depots) + len(jobs) + i for i, (tech_id, _) in enumerate(starts)}
+    points = (
+        [(d.lat, d.lon) for d in depots]
+        + [(j.customer.lat, j.customer.lon) for j in jobs]
+        + [(start.lat, start.lon) for _, start in starts]
+    )
     matrix = TravelModel.from_settings(settings).matrix(points)  # type: ignore[arg-type]
     stock = _van_stock(session, [t.id for t, _ in crew])
 
@@ -96,9 +123,9 @@ def build_day_problem(session: Session, day: date, settings: Settings, as_of: da
     technicians = tuple(
         SolverTechnician(
             tech.external_id,
+            start_index.get(tech.id, depot_index[tech.depot_id]),
             depot_index[tech.depot_id],
-            depot_index[tech.depot_id],
-            (_shift(span, seconds),),
+            (_shift(span, seconds, present.get(tech.id), round(settings.overtime_cap_min * 60)),),
             skills=frozenset(tech.skill_codes()),
             parts=MappingProxyType(stock.get(tech.id, {})),
             restock_location=depot_index[tech.depot_id],  # parts not on the van wait at the depot
@@ -117,11 +144,22 @@ def build_day_problem(session: Session, day: date, settings: Settings, as_of: da
     )
 
 
-def _shift(span: ShiftSpan, to_s: Callable[[datetime], int]) -> Shift:
+def _still_free(start: TechnicianStart | None, span: ShiftSpan) -> bool:
+    """A technician may leave for another visit only before their shift ends."""
+    return start is None or start.ready_at < span.end
+
+
+def _shift(
+    span: ShiftSpan, to_s: Callable[[datetime], int], start: TechnicianStart | None = None, max_overtime: int = 0
+) -> Shift:
+    begin = span.start if start is None else max(span.start, start.ready_at)
     pause = None
     if span.break_minutes and span.break_earliest is not None and span.break_latest is not None:
-        pause = Break(span.break_minutes * 60, to_s(span.break_earliest), to_s(span.break_latest))
-    return Shift(to_s(span.start), to_s(span.end), pause)
+        taken = start is not None and start.break_taken
+        if not taken and begin <= span.break_latest:  # one past its window cannot be planned any more
+            earliest = max(span.break_earliest, begin)
+            pause = Break(span.break_minutes * 60, to_s(earliest), to_s(span.break_latest))
+    return Shift(to_s(begin), to_s(span.end), pause, max_overtime)
 
 
 def _job(job: Job, location: int, to_s: Callable[[datetime], int]) -> SolverJob:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dispatch.config import Settings
 from dispatch.errors import DispatchError, NotFound
 from dispatch.lifecycle import change_status
+from dispatch.messages import before_publish, queue_for_publication
 from dispatch.models import (
     DayPlan,
     Job,
@@ -149,11 +150,15 @@ def day_revision(session: Session, day: date) -> int:
     return session.scalar(select(DayPlan.revision).where(DayPlan.day == day)) or 0
 
 
-def publish(session: Session, version_id: int, seen_revision: int, at: datetime) -> PlanVersion:
+def publish(
+    session: Session, version_id: int, seen_revision: int, at: datetime, settings: Settings | None = None
+) -> PlanVersion:
     """Make a draft the day's published plan: its jobs become dispatched with planned visits.
 
     All or nothing within the caller's transaction; `seen_revision` is the day's revision the
-    dispatcher looked at, and if another publish moved it on since, nothing changes.
+    dispatcher looked at, and if another publish moved it on since, nothing changes. Customers of
+    newly dispatched jobs get a confirmation queued, those whose arrival moved a notice; `settings`
+    (the defaults when None) chooses their language, channel and threshold.
 
     Raises
     ------
@@ -173,10 +178,13 @@ def publish(session: Session, version_id: int, seen_revision: int, at: datetime)
     ).all()
     for old in previous:
         old.status = PlanStatus.SUPERSEDED.value
+    before = before_publish(version, list(previous))
     _withdraw(session, list(previous), version, at)
+    _mark_changed_routes(list(previous), version)
     for route in version.routes:
         for stop in route.stops:
             _dispatch(stop.job, route, stop, at)
+    queue_for_publication(session, version, before, at, settings or Settings())
     version.status = PlanStatus.PUBLISHED.value
     version.published_at = at
     session.execute(update(DayPlan).where(DayPlan.day == version.day).values(published_version_id=version.id))
@@ -224,6 +232,14 @@ def _withdraw(session: Session, previous: list[PlanVersion], incoming: PlanVersi
                     session.delete(visit)
                     job.visits.remove(visit)
                     change_status(job, JobStatus.PLANNED, at, note=f"withdrawn from plan {old.number}")
+
+
+def _mark_changed_routes(previous: list[PlanVersion], incoming: PlanVersion) -> None:
+    """Flag the routes whose stops differ from the last published ones: their technicians get a badge."""
+    before = {route.technician_id: [s.job_id for s in route.stops] for old in previous for route in old.routes}
+    for route in incoming.routes:
+        stops = [s.job_id for s in route.stops]
+        route.changed = bool(previous) and before.get(route.technician_id, []) != stops
 
 
 def _open_visit(job: Job) -> Visit | None:

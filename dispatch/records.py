@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from dispatch.config import Settings
 from dispatch.errors import InsufficientStock, NotFound
 from dispatch.lifecycle import change_status
+from dispatch.messages import estimate_arrival, queue_on_the_way
 from dispatch.models import (
     Job,
     JobStatus,
@@ -70,11 +72,21 @@ def current_visit(job: Job) -> Visit:
     return job.visits[-1]
 
 
-def set_off(job: Job, at: datetime) -> Visit:
-    """The technician is on the way."""
+def set_off(job: Job, at: datetime, settings: Settings | None = None) -> Visit:
+    """The technician is on the way; the customer is sent the expected arrival time.
+
+    Parameters
+    ----------
+    settings
+        Travel model, timezone and message channels; the defaults when None.
+    """
     visit = current_visit(job)
     change_status(job, JobStatus.EN_ROUTE, at)
     visit.en_route_at = at
+    session = object_session(job)
+    if session is not None:  # a job outside any session has no outbox to write to
+        settings = settings or Settings()
+        queue_on_the_way(session, job, estimate_arrival(session, visit, at, settings), at, settings)
     return visit
 
 

@@ -16,6 +16,7 @@ from flask_wtf import CSRFProtect
 from dispatch.background import Planner
 from dispatch.config import Settings
 from dispatch.db import make_engine, make_sessionmaker
+from dispatch.scheduling import TaskRunner
 from web.auth import init_auth
 from web.db import init_db
 from web.i18n import init_i18n
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         "engine": engine,
         "sessions": sessions,
         "planner": Planner(sessions, settings),
+        "tasks": TaskRunner(sessions, settings),  # "run now" of the admin page; the scheduler runs elsewhere
     }
     csrf = CSRFProtect(app)
     init_db(app)
@@ -48,11 +50,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.add_template_filter(_day, "day")
     app.add_template_filter(_stamp, "stamp")
 
-    from web import api, calls, crew, dispatcher, overview, technician, vendor
+    from web import admin, api, calls, crew, dispatcher, overview, technician, vendor
 
     csrf.exempt(api.bp)  # token-authenticated, no cookies
     app.jinja_env.globals["navigation_url"] = technician.navigation_url
-    for blueprint in (overview.bp, dispatcher.bp, calls.bp, crew.bp, technician.bp, api.bp, vendor.bp):
+    for blueprint in (overview.bp, dispatcher.bp, calls.bp, crew.bp, technician.bp, api.bp, vendor.bp, admin.bp):
         app.register_blueprint(blueprint)
     return app
 

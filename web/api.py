@@ -232,7 +232,10 @@ def job_status(job_id: int) -> ResponseReturnValue:
         with transaction(sessions) as session:
             found = session.get(Job, job_id)
             assert found is not None
-            steps[wanted](found, datetime.now(settings().tz))
+            if wanted == "en_route":
+                set_off(found, datetime.now(settings().tz), settings())
+            else:
+                arrive(found, datetime.now(settings().tz))
             answer = _job_json(found)
     except DispatchError as exc:
         raise ApiError(409, str(exc), "status") from exc
@@ -310,7 +313,7 @@ def publish_plan(version_id: int) -> ResponseReturnValue:
     sessions = current_app.extensions["dispatch"]["sessions"]
     try:
         with transaction(sessions) as session:
-            version = publish(session, version_id, revision, datetime.now(settings().tz))
+            version = publish(session, version_id, revision, datetime.now(settings().tz), settings())
             answer = _version_json(version)
     except PublishConflict as exc:
         raise ApiError(409, str(exc), "revision") from exc

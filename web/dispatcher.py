@@ -113,7 +113,7 @@ def publish_version(version_id: int) -> ResponseReturnValue:
     sessions = current_app.extensions["dispatch"]["sessions"]
     try:
         with transaction(sessions) as session:
-            version = publish(session, version_id, seen, datetime.now(settings().tz))
+            version = publish(session, version_id, seen, datetime.now(settings().tz), settings())
             day, number = version.day, version.number
         flash(_("Version %(number)s published.", number=number), "info")
     except PublishConflict:

@@ -15,8 +15,19 @@ from dispatch.models.jobs import (
     VisitPart,
     Warranty,
 )
-from dispatch.models.plans import DayPlan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned, PlanVersion
-from dispatch.models.system import GeocodeCache, Marker, Scenario
+from dispatch.models.messages import Channel, MessageKind, MessageStatus, OutboxMessage
+from dispatch.models.plans import (
+    DayPlan,
+    PlanRoute,
+    PlanStatus,
+    PlanStop,
+    PlanUnassigned,
+    PlanVersion,
+    ReplanReason,
+    ReplanRequest,
+    TechnicianBreak,
+)
+from dispatch.models.system import GeocodeCache, Marker, Scenario, TaskRun
 from dispatch.models.users import Role, User
 from dispatch.models.workforce import Absence, Depot, Shift, Skill, Technician, WeeklyShift
 
@@ -24,6 +35,7 @@ __all__ = [
     "FINISHING_OUTCOMES",
     "Absence",
     "Base",
+    "Channel",
     "Customer",
     "CustomerPhone",
     "DayPlan",
@@ -34,6 +46,9 @@ __all__ = [
     "JobStatus",
     "JobType",
     "Marker",
+    "MessageKind",
+    "MessageStatus",
+    "OutboxMessage",
     "Outcome",
     "OwnedProduct",
     "Part",
@@ -44,13 +59,17 @@ __all__ = [
     "PlanVersion",
     "Priority",
     "ProductKind",
+    "ReplanReason",
+    "ReplanRequest",
     "Role",
     "Satisfaction",
     "Scenario",
     "Shift",
     "Skill",
     "StockLevel",
+    "TaskRun",
     "Technician",
+    "TechnicianBreak",
     "User",
     "Visit",
     "VisitPart",

@@ -25,6 +25,8 @@ class Customer(Base):
     # True when the location is a district centre rather than the address itself.
     location_approximate: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Where e-mailed notices go (empty: none); the server default fills the rows older than the column.
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime]
 
     phones: Mapped[list[CustomerPhone]] = relationship(cascade="all, delete-orphan", order_by="CustomerPhone.position")

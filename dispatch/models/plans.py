@@ -35,6 +35,8 @@ class DayPlan(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     published_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_version.id"))
     revision: Mapped[int] = mapped_column(default=0)
+    # What the last re-plan saw (events, calls, requests, breaks): a re-plan with nothing new is skipped.
+    replanned_state: Mapped[str | None] = mapped_column(String(80))
 
 
 class PlanVersion(Base):
@@ -80,6 +82,10 @@ class PlanRoute(Base):
     break_start: Mapped[datetime | None]
     break_end: Mapped[datetime | None]
     distance_m: Mapped[int] = mapped_column(default=0)
+    # Set on publish when the technician's stops differ from the previously published version:
+    # the technician's day page shows a badge until they open it (seen_at).
+    changed: Mapped[bool] = mapped_column(default=False)
+    seen_at: Mapped[datetime | None]
 
     version: Mapped[PlanVersion] = relationship(back_populates="routes")
     technician: Mapped[Technician] = relationship()
@@ -119,3 +125,38 @@ class PlanUnassigned(Base):
 
     version: Mapped[PlanVersion] = relationship(back_populates="unassigned")
     job: Mapped[Job] = relationship()
+
+
+class ReplanReason(StrEnum):
+    """What asks for a re-plan of the rest of the day sooner than the regular one."""
+
+    URGENT_CALL = "urgent_call"
+    COMPLAINT = "complaint"
+    CANCELLATION = "cancellation"
+    OVERRUN = "overrun"
+    EARLY_FINISH = "early_finish"
+    ABSENCE = "absence"
+
+
+class ReplanRequest(Base):
+    """An event that wants the day re-planned soon; the scheduler runs one re-plan for all pending ones."""
+
+    __tablename__ = "replan_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id"))
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technician.id"))
+    requested_at: Mapped[datetime] = mapped_column(index=True)
+    handled_at: Mapped[datetime | None]
+
+
+class TechnicianBreak(Base):
+    """A break a technician took (or is taking): re-planning does not plan it again that day."""
+
+    __tablename__ = "technician_break"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    technician_id: Mapped[int] = mapped_column(ForeignKey("technician.id", ondelete="CASCADE"), index=True)
+    start: Mapped[datetime]
+    end: Mapped[datetime]

@@ -1,10 +1,10 @@
-"""Bookkeeping tables: geocoding cache, imported scenarios, database markers."""
+"""Bookkeeping tables: geocoding cache, imported scenarios, database markers, scheduled task runs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models.base import Base
@@ -46,3 +46,15 @@ class Marker(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(String(300))
+
+
+class TaskRun(Base):
+    """The last run of one scheduled task (by the scheduler or an admin's "run now"), for the admin page."""
+
+    __tablename__ = "task_run"
+
+    task_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    started_at: Mapped[datetime]
+    duration_s: Mapped[float]
+    outcome: Mapped[str] = mapped_column(Text, default="")  # what the task returned, shortened
+    error: Mapped[str] = mapped_column(Text, default="")  # empty when the run succeeded

@@ -1,0 +1,109 @@
+"""The scheduler's tasks as functions of the clock: publish, re-plan from the present, SLA watch."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatch.config import Settings
+from dispatch.db import transaction
+from dispatch.models import Job, JobStatus, PlanVersion, ReplanReason, ReplanRequest, Visit
+from dispatch.plans import published_route
+from dispatch.realtime import (
+    publish_if_unpublished,
+    replan_if_requested,
+    replan_rest_of_day,
+    request_replan,
+    sla_watch,
+)
+from dispatch.records import arrive, set_off
+from tests.dispatch.test_replay import small_scenario
+from tests.helpers import at, run_import
+
+
+def _day(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> Settings:
+    path, _ = small_scenario(tmp_path, technicians=4, calls=8)
+    run_import(sessions, settings, path)
+    return replace(settings, replan_time_limit_s=0.3)
+
+
+def _first_stop(session: Session) -> Job:
+    visit = session.scalars(select(Visit).order_by(Visit.planned_arrival)).first()
+    assert visit is not None
+    return visit.job
+
+
+def test_publish_at_seven_once(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> None:
+    """The morning publish plans the calls received by then; a second run leaves the day alone."""
+    settings = _day(tmp_path, sessions, settings)
+    assert publish_if_unpublished(sessions, settings, at("2026-07-06 08:30")) is not None
+    assert publish_if_unpublished(sessions, settings, at("2026-07-06 08:35")) is None
+    with sessions() as session:
+        dispatched = session.scalars(select(Job).where(Job.status == JobStatus.DISPATCHED.value)).all()
+        later = session.scalars(select(Job).where(Job.received_at > at("2026-07-06 08:30"))).all()
+        assert dispatched and all(j.received_at <= at("2026-07-06 08:30") for j in dispatched)
+        assert later and all(j.status == JobStatus.NEW.value for j in later)
+
+
+def test_replan_keeps_the_visit_under_way(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> None:
+    """A job a technician is driving to stays theirs, first in the route; nothing new: no re-plan."""
+    settings = _day(tmp_path, sessions, settings)
+    publish_if_unpublished(sessions, settings, at("2026-07-06 08:00"))
+    with transaction(sessions) as session:
+        job = _first_stop(session)
+        visit = set_off(job, at("2026-07-06 08:05"))
+        job_id, technician_id = job.id, visit.technician_id
+    outcome = replan_rest_of_day(sessions, settings, at("2026-07-06 08:30"))
+    assert outcome is not None and outcome.version_id is not None
+    with sessions() as session:
+        route = published_route(session, at("2026-07-06 08:30").date(), technician_id)
+        assert route is not None and route.stops[0].job_id == job_id and route.stops[0].pinned
+        assert all(s.arrival >= route.stops[0].arrival for s in route.stops[1:])
+        versions = session.scalar(select(func.count(PlanVersion.id)))
+    assert replan_rest_of_day(sessions, settings, at("2026-07-06 08:31")) is None
+    with sessions() as session:
+        assert session.scalar(select(func.count(PlanVersion.id))) == versions
+
+
+def test_requests_wait_for_the_debounce(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> None:
+    """An urgent call's request is handled after the debounce time, once."""
+    settings = _day(tmp_path, sessions, settings)
+    publish_if_unpublished(sessions, settings, at("2026-07-06 08:00"))
+    asked = at("2026-07-06 09:00")
+    with transaction(sessions) as session:
+        request_replan(session, ReplanReason.URGENT_CALL, asked, session.scalars(select(Job)).first())
+    assert replan_if_requested(sessions, settings, asked + timedelta(seconds=10)) is None
+    replan_if_requested(sessions, settings, asked + timedelta(seconds=settings.replan_debounce_s + 1))
+    with sessions() as session:
+        assert session.scalars(select(ReplanRequest.handled_at)).all() == [asked + timedelta(seconds=31)]
+
+
+def test_sla_watch_flags_and_reports_overruns(
+    tmp_path: Path, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """A job whose planned arrival passes its target is flagged with the minutes at stake; a visit
+    running past its planned end asks for one re-plan."""
+    settings = _day(tmp_path, sessions, settings)
+    publish_if_unpublished(sessions, settings, at("2026-07-06 08:00"))
+    with transaction(sessions) as session:
+        job = _first_stop(session)
+        set_off(job, at("2026-07-06 08:05"))
+        visit = arrive(job, at("2026-07-06 08:30"))
+        late_end = visit.planned_end
+        other = session.scalars(select(Job).where(Job.id != job.id, Job.status == JobStatus.DISPATCHED.value)).first()
+        assert other is not None and late_end is not None
+        other.visits[-1].planned_arrival = other.target_at + timedelta(minutes=40)
+        other_id = other.id
+    flags = sla_watch(sessions, settings, at("2026-07-06 08:40"))
+    flagged = next(f for f in flags if f.job_id == other_id)
+    assert flagged.deadline == "target" and flagged.slack_min == -40
+    assert flags == sorted(flags, key=lambda f: (f.slack_min, f.deadline != "promise", f.job_id))
+    for minutes in (20, 25):
+        sla_watch(sessions, settings, late_end + timedelta(minutes=minutes))
+    with sessions() as session:
+        reasons = session.scalars(select(ReplanRequest.reason)).all()
+    assert reasons == [ReplanReason.OVERRUN.value]
