@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 from dispatch.errors import DispatchError
 from dispatch.io import cells
 from dispatch.io.workforce import replace_absences, replace_skills, replace_weekly_shifts
-from dispatch.models import JobType, ProductKind, Technician
+from dispatch.models import JobType, ProductKind, ReplanReason, Technician
+from dispatch.replan_requests import request_replan
 
 
 class CrewError(DispatchError, ValueError):
@@ -46,7 +48,10 @@ def update_technician(session: Session, tech: Technician, edit: TechnicianEdit) 
         raise CrewError(f"days_off: {exc}") from exc
     replace_skills(tech, skills)
     replace_weekly_shifts(tech, weekly)
+    before = [(a.first_day, a.last_day) for a in tech.absences]
     replace_absences(tech, days_off)
+    if before != [(a.first_day, a.last_day) for a in tech.absences] or tech.active != edit.active:
+        request_replan(session, ReplanReason.ABSENCE, datetime.now(UTC), technician_id=tech.id)
     tech.active = edit.active
     session.flush()
 

@@ -26,6 +26,7 @@ from dispatch.models import (
     Warranty,
 )
 from dispatch.phones import normalize_phone
+from dispatch.replan_requests import on_call_taken
 from dispatch.store import customer_by_phone
 
 # Estimated minutes on site when the dispatcher gives none.
@@ -114,6 +115,7 @@ def take_call(session: Session, call: Call, settings: Settings, geocoder: Geocod
     open_job(job, call.received_at, note="call received")
     session.add(job)
     session.flush()
+    on_call_taken(session, job, call.received_at)
     return IntakeResult(job=job, customer=customer, new_customer=new_customer)
 
 

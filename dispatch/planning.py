@@ -174,11 +174,19 @@ def _job(job: Job, location: int, to_s: Callable[[datetime], int]) -> SolverJob:
         skill=job.skill,
         parts=MappingProxyType(parts),
         windows=windows,
-        target=max(0, to_s(job.target_at)),
-        promise=max(0, to_s(job.promise_at)),
+        target=max(0, to_s(due_by(job)[0])),
+        promise=max(0, to_s(due_by(job)[1])),
         priority=PRIORITY_WEIGHT.get(job.priority, 1.0),
         dispatched_to=_dispatched_to(job),
     )
+
+
+def due_by(job: Job) -> tuple[datetime, datetime]:
+    """The job's target and promise: for an appointment, the end of the customer's window (arriving
+    in it is on time, whatever the call's hour)."""
+    if job.window_end is not None:
+        return job.window_end, job.window_end
+    return job.target_at, job.promise_at
 
 
 def _dispatched_to(job: Job) -> str | None:

@@ -34,11 +34,13 @@ from dispatch.models import (
 )
 from dispatch.planning import DayProblem, PlanningError, TechnicianStart, build_day_problem, on_shift
 from dispatch.plans import PublishConflict, day_revision, plan_day, publish, save_version
+from dispatch.replan_requests import request_replan
 from dispatch.roster import ShiftSpan
 from dispatch.sla import SlaFlag, sla_flags
 from solver import SolveParams, solve
 
 AUTHOR = "scheduler"
+__all__ = ["request_replan"]  # re-exported: the scheduler's side of re-plan requests
 
 
 @dataclass(frozen=True)
@@ -89,21 +91,6 @@ def publish_if_unpublished(sessions: sessionmaker[Session], settings: Settings, 
             return publish(session, draft.id, revision, now, settings).id
         except PublishConflict:
             return None
-
-
-def request_replan(
-    session: Session,
-    reason: ReplanReason,
-    at: datetime,
-    job: Job | None = None,
-    technician_id: int | None = None,
-) -> ReplanRequest:
-    """Ask for a re-plan of the rest of the day soon (the scheduler debounces pending requests)."""
-    request = ReplanRequest(
-        reason=reason.value, job_id=None if job is None else job.id, technician_id=technician_id, requested_at=at
-    )
-    session.add(request)
-    return request
 
 
 def pending_replan_requests(session: Session) -> list[ReplanRequest]:

@@ -18,12 +18,14 @@ from dispatch.models import (
     JobStatus,
     Outcome,
     Part,
+    ReplanReason,
     Satisfaction,
     StockLevel,
     Technician,
     Visit,
     VisitPart,
 )
+from dispatch.replan_requests import on_visit_finished, request_replan
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,28 @@ def finish_visit(session: Session, job: Job, record: ServiceRecord, at: datetime
     visit.cause = record.cause
     visit.feedback = record.feedback
     visit.satisfaction = None if record.satisfaction is None else record.satisfaction.value
+    on_visit_finished(session, visit, at)
     return visit
+
+
+def cancel_job(session: Session, job: Job, at: datetime, note: str = "") -> None:
+    """The customer called the job off: a planned visit not yet reached is withdrawn, and a job
+    someone was dispatched or driving to asks for a re-plan (their day has a gap now).
+
+    Raises
+    ------
+    IllegalTransition
+        When the job is on site, done or already cancelled.
+    """
+    was_routed = job.status in (JobStatus.DISPATCHED.value, JobStatus.EN_ROUTE.value)
+    change_status(job, JobStatus.CANCELLED, at, note=note or "cancelled")
+    visit = job.visits[-1] if job.visits else None
+    technician_id = None if visit is None else visit.technician_id
+    if visit is not None and visit.arrived_at is None and visit.completed_at is None:
+        session.delete(visit)
+        job.visits.remove(visit)
+    if was_routed:
+        request_replan(session, ReplanReason.CANCELLATION, at, job, technician_id)
 
 
 def is_first_time_fix(job: Job) -> bool:

@@ -26,21 +26,19 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from dispatch.config import Settings
 from dispatch.db import make_engine, make_sessionmaker, transaction, upgrade
 from dispatch.io.importer import import_files
-from dispatch.models import DayPlan, Job, Outcome, PlanRoute, ReplanReason, Technician, TechnicianBreak
+from dispatch.models import DayPlan, Job, Outcome, PlanRoute, Technician, TechnicianBreak
 from dispatch.realtime import (
     plan_tomorrow,
     publish_if_unpublished,
     replan_if_requested,
     replan_rest_of_day,
-    request_replan,
     sla_watch,
 )
 from dispatch.records import ServiceRecord, arrive, finish_visit, set_off
+from dispatch.replan_requests import EARLY_FINISH, on_call_taken
 from dispatch.replay import Call, Crew, Scenario, Trip, World, parse_scenario
 
 POLICIES = ("optimized", "greedy")
-# A visit ending this much before its planned end frees the technician early: re-plan soon.
-EARLY_FINISH = timedelta(minutes=15)
 
 
 class GreedyPolicy:
@@ -143,7 +141,6 @@ class OptimizedPolicy:
     _published: dict[Any, int | None] = field(default_factory=dict)
     _calls_by_job: dict[int, Call] = field(default_factory=dict)
     tech_ids: dict[str, int] = field(default_factory=dict)  # technician id -> technician.id
-    _arrivals: dict[int, datetime] = field(default_factory=dict)  # job.id -> planned arrival
     _version_id: int | None = None
     _request_due: datetime | None = None
 
@@ -188,11 +185,6 @@ class OptimizedPolicy:
         finally:
             self.cpu_s += time.process_time() - began
 
-    def _request(self, reason: ReplanReason, job_id: int, now: datetime) -> None:
-        with self._field() as session:
-            request_replan(session, reason, now, session.get(Job, job_id))
-        self._request_due = now + timedelta(seconds=self.settings.replan_debounce_s)
-
     def _reload_routes(self, now: datetime) -> None:
         """Technicians follow the day's published version: re-read it whenever a task published another."""
         began = time.process_time()
@@ -201,29 +193,35 @@ class OptimizedPolicy:
             version_id = session.scalar(select(DayPlan.published_version_id).where(DayPlan.day == day))
             if version_id == self._version_id:
                 return
-            self._version_id, self.routes, self._arrivals = version_id, {}, {}
+            self._version_id, self.routes = version_id, {}
             technician_of = {db_id: ext for ext, db_id in self.tech_ids.items()}
             routes = session.scalars(
                 select(PlanRoute).where(PlanRoute.version_id == version_id).options(selectinload(PlanRoute.stops))
             )
             for route in routes:
                 self.routes[technician_of[route.technician_id]] = [s.job_id for s in route.stops]
-                self._arrivals.update({s.job_id: s.arrival for s in route.stops})
         self.cpu_s += time.process_time() - began
 
     # -- what the field reports
     def call_received(self, call: Call, now: datetime) -> None:
+        """What intake does when a call is taken: an urgent one asks for a re-plan."""
+        with self._field() as session:
+            on_call_taken(session, self._job(session, call), now)
         if call.urgent:
-            self._request(ReplanReason.URGENT_CALL, self.job_ids[call.id], now)
+            self._request_due = now + timedelta(seconds=self.settings.replan_debounce_s)
 
     def choose(self, tech: Crew, now: datetime, world: World) -> Trip | None:
         for job_id in self.routes.get(tech.id, []):
             call = self._calls_by_job[job_id]
             if call.id in world.taken or call.received_at > now:
                 continue
+            # Go now: the plan's times are a forecast, and an early arrival only waits for a window.
+            # For a window, leave in time for its start, not earlier: until then a re-plan may
+            # still fit other work in.
+            if call.window is None:
+                return Trip(call, now)
             drive = timedelta(seconds=world.scenario.travel_s(tech.point, call.point))
-            planned = self._arrivals.get(job_id)
-            return Trip(call, max(now, planned - drive) if planned else now)
+            return Trip(call, max(now, call.window[0] - drive))
         return None
 
     def departed(self, tech: Crew, call: Call, now: datetime) -> None:
@@ -239,9 +237,8 @@ class OptimizedPolicy:
     def finished(self, tech: Crew, call: Call, now: datetime) -> None:
         with self._field() as session:
             job = self._job(session, call)
-            visit = finish_visit(session, job, ServiceRecord(Outcome.FIXED), now)
+            visit = finish_visit(session, job, ServiceRecord(Outcome.FIXED), now)  # asks for a re-plan if early
             if visit.planned_end is not None and now < visit.planned_end - EARLY_FINISH:
-                request_replan(session, ReplanReason.EARLY_FINISH, now, job, visit.technician_id)
                 self._request_due = now + timedelta(seconds=self.settings.replan_debounce_s)
 
     def took_break(self, tech: Crew, start: datetime, end: datetime) -> None:

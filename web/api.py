@@ -22,7 +22,7 @@ from dispatch.geo import make_geocoder
 from dispatch.intake import Call, take_call
 from dispatch.models import Job, PlanRoute, PlanVersion, Role, Technician, User
 from dispatch.plans import PublishConflict, day_revision, publish, published_route
-from dispatch.records import arrive, set_off
+from dispatch.records import arrive, cancel_job, set_off
 from dispatch.store import JobFilter, list_jobs
 from dispatch.users import user_for_token
 from web.db import db, settings
@@ -160,6 +160,24 @@ def _visible_job(job_id: int) -> Job:
     if user.role == Role.TECHNICIAN.value and (not job.visits or job.visits[-1].technician_id != user.technician_id):
         raise ApiError(403, f"job {job_id} is another technician's")
     return job
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+@allow(Role.DISPATCHER)
+def job_cancel(job_id: int) -> ResponseReturnValue:
+    """The customer called the job off: {"note": "..."}."""
+    note = str(_body().get("note", ""))[:300]
+    sessions = current_app.extensions["dispatch"]["sessions"]
+    _visible_job(job_id)
+    try:
+        with transaction(sessions) as session:
+            found = session.get(Job, job_id)
+            assert found is not None
+            cancel_job(session, found, datetime.now(settings().tz), note)
+            answer = _job_json(found)
+    except DispatchError as exc:
+        raise ApiError(409, str(exc), "status") from exc
+    return jsonify(answer)
 
 
 @bp.get("/openapi.json")

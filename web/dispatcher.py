@@ -18,7 +18,7 @@ from dispatch.models import JobStatus, JobType, PlanVersion, ProductKind, Role
 from dispatch.plan_edits import Warning, move_job, remove_job, set_pinned
 from dispatch.planning import on_shift
 from dispatch.plans import PublishConflict, day_revision, diff, publish, versions_of
-from dispatch.sla import risk
+from dispatch.sla import SlaFlag, risk, sla_flags
 from dispatch.store import JobFilter, list_jobs
 from web.auth import roles_required
 from web.db import db, settings
@@ -71,7 +71,14 @@ def board() -> ResponseReturnValue:
         previous=previous,
         changes=changes,
         tz=settings().tz,
+        at_stake=_at_stake(day),
     )
+
+
+def _at_stake(day: date) -> list[SlaFlag]:
+    """Today's board lists the jobs whose target or promise is at stake, most urgent first."""
+    now = datetime.now(settings().tz)
+    return sla_flags(db(), now) if day == now.date() else []
 
 
 @bp.post("/plan")

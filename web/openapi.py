@@ -107,6 +107,14 @@ def document() -> dict[str, Any]:
                     job_id="path",
                 )
             },
+            "/jobs/{job_id}/cancel": {
+                "post": _op(
+                    "Cancel a job (the customer called it off); a dispatched one asks for a re-plan",
+                    "dispatcher, admin",
+                    body={"type": "object", "properties": {"note": {"type": "string"}}},
+                    job_id="path",
+                )
+            },
             "/technicians": {"get": _op("List technicians", office)},
             "/technicians/{technician_id}/route": {
                 "get": _op(

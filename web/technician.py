@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf
@@ -20,7 +20,7 @@ from wtforms.validators import AnyOf
 from dispatch.db import transaction
 from dispatch.errors import DispatchError
 from dispatch.geo import wgs84_to_gcj02
-from dispatch.models import Job, Outcome, Part, Role, Satisfaction, Visit
+from dispatch.models import Job, Outcome, Part, PlanRoute, Role, Satisfaction, Visit
 from dispatch.plans import published_route
 from dispatch.records import PartUse, ServiceRecord, arrive, finish_visit, set_off
 from web.auth import roles_required
@@ -40,7 +40,16 @@ def day() -> ResponseReturnValue:
     except ValueError:
         abort(400, description=f"day: {raw!r} is not a date like 2026-07-06")
     route = published_route(db(), when, _technician_id())
-    return render_template("technician/day.html", day=when, route=route, tz=settings().tz)
+    changed = route is not None and route.changed and route.seen_at is None
+    if changed and route is not None:
+        _mark_seen(route.id)
+    return render_template("technician/day.html", day=when, route=route, tz=settings().tz, route_changed=changed)
+
+
+def _mark_seen(route_id: int) -> None:
+    """The technician has seen the re-planned route: the badge goes."""
+    with transaction(current_app.extensions["dispatch"]["sessions"]) as session:
+        session.execute(update(PlanRoute).where(PlanRoute.id == route_id).values(seen_at=datetime.now(settings().tz)))
 
 
 def navigation_url(lat: float | None, lon: float | None, name: str) -> str | None:
@@ -126,13 +135,16 @@ def job_page(job_id: int) -> ResponseReturnValue:
 def change(job_id: int) -> ResponseReturnValue:
     """`on my way` or `arrived`, time-stamped now."""
     step = request.form.get("step")
-    actions = {"on_my_way": set_off, "arrived": arrive}
-    if step not in actions:
+    if step not in ("on_my_way", "arrived"):
         abort(400, description="step: on_my_way or arrived")
     sessions = current_app.extensions["dispatch"]["sessions"]
     try:
         with transaction(sessions) as session:
-            actions[step](_own_job(session, job_id), datetime.now(settings().tz))
+            job, now = _own_job(session, job_id), datetime.now(settings().tz)
+            if step == "on_my_way":
+                set_off(job, now, settings())  # the customer is told the expected arrival
+            else:
+                arrive(job, now)
     except DispatchError as exc:
         flash(str(exc), "error")
     return redirect(url_for("technician.job_page", job_id=job_id))

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.db import transaction
-from dispatch.models import Job, JobStatus, PlanVersion, ReplanReason, ReplanRequest, Visit
+from dispatch.intake import Call, take_call
+from dispatch.models import Job, JobStatus, Outcome, PlanVersion, ReplanReason, ReplanRequest, Visit
 from dispatch.plans import published_route
 from dispatch.realtime import (
     publish_if_unpublished,
@@ -20,7 +21,7 @@ from dispatch.realtime import (
     request_replan,
     sla_watch,
 )
-from dispatch.records import arrive, set_off
+from dispatch.records import ServiceRecord, arrive, cancel_job, finish_visit, set_off
 from tests.dispatch.test_replay import small_scenario
 from tests.helpers import at, run_import
 
@@ -107,3 +108,29 @@ def test_sla_watch_flags_and_reports_overruns(
     with sessions() as session:
         reasons = session.scalars(select(ReplanRequest.reason)).all()
     assert reasons == [ReplanReason.OVERRUN.value]
+
+
+def test_events_that_ask_for_a_replan(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> None:
+    """An urgent call, a cancelled dispatched job and an early finish each ask for a re-plan; a normal
+    call does not."""
+    settings = _day(tmp_path, sessions, settings)
+    publish_if_unpublished(sessions, settings, at("2026-07-06 08:00"))
+    base = Call("13800000009", "王先生", "air_conditioner", "repair", at("2026-07-06 09:00"), lat=23.13, lon=113.32)
+    with transaction(sessions) as session:
+        take_call(session, base, settings)
+        take_call(session, replace(base, phone="13800000010", priority="urgent"), settings)
+        dispatched = session.scalars(select(Job).where(Job.status == JobStatus.DISPATCHED.value)).all()
+        cancel_job(session, dispatched[0], at("2026-07-06 09:05"), "customer away")
+        assert dispatched[0].visits == []
+        job = dispatched[1]
+        set_off(job, at("2026-07-06 09:10"))
+        visit = arrive(job, at("2026-07-06 09:20"))
+        assert visit.planned_end is not None
+        finish_visit(session, job, ServiceRecord(Outcome.FIXED), visit.planned_end - timedelta(minutes=40))
+    with sessions() as session:
+        reasons = session.scalars(select(ReplanRequest.reason).order_by(ReplanRequest.id)).all()
+    assert reasons == [
+        ReplanReason.URGENT_CALL.value,
+        ReplanReason.CANCELLATION.value,
+        ReplanReason.EARLY_FINISH.value,
+    ]
