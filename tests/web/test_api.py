@@ -87,3 +87,14 @@ def test_plan_publish_conflict_and_technician_scope(
             s["job"] for r in version["routes"] if r["technician"] != own.get_json()["technician"] for s in r["stops"]
         ]
         assert client.get(f"/api/v1/jobs/{their[0]}", headers=tokens["tech1"]).status_code == 403
+
+
+def test_cancel_a_job(client: FlaskClient, tokens: dict[str, dict[str, str]]) -> None:
+    """A dispatcher cancels a job (the customer called it off); a technician may not; twice is a 409."""
+    job_id = client.get("/api/v1/jobs", headers=tokens["disp"]).get_json()["jobs"][0]["id"]
+    url = f"/api/v1/jobs/{job_id}/cancel"
+    assert client.post(url, json={"note": "x"}, headers=tokens["tech1"]).status_code == 403
+    cancelled = client.post(url, json={"note": "customer bought elsewhere"}, headers=tokens["disp"])
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    again = client.post(url, json={}, headers=tokens["disp"])
+    assert again.status_code == 409 and again.get_json()["field"] == "status"
