@@ -6,7 +6,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def _one_sets_off(sessions: Any, now: datetime) -> None:
 def replan_report(timing: ReplanTiming, time_limit: float, command: str, machine: str) -> str:
     s = timing.seconds
     return (
-        f"Measured {machine}, with `{command}`: guangzhou-normal on its second morning, "
+        f"Measured {date.today().isoformat()} on {machine}, with `{command}`: guangzhou-normal on its second morning, "
         f"{timing.open_jobs} open jobs, 30 technicians, the first day's plan published; one technician sets off "
         f"before each re-plan. Solver time limit {time_limit:g} s. Target: median under 5 s.\n\n"
         "| runs | median s | min s | max s |\n|---:|---:|---:|---:|\n"
@@ -108,7 +108,7 @@ def replay_report(results: list[dict[str, Any]], command: str, machine: str, wal
             + " | ".join(cells)
             + f" | {per_visit:.1f} | {result.get('urgent_on_target', 0):.3f} | {wall_s.get(label, 0):.0f} |"
         )
-    return f"Measured {machine}, with `{command}`.\n\n" + "\n".join(rows) + "\n"
+    return f"Measured {date.today().isoformat()} on {machine}, with `{command}`.\n\n" + "\n".join(rows) + "\n"
 
 
 def urgent_on_target(scenario: dict[str, Any], result: dict[str, Any]) -> float:
