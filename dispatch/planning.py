@@ -138,7 +138,8 @@ def build_day_problem(
         )
         for tech, span in crew
     )
-    solver_jobs = tuple(_job(job, len(depots) + i, seconds) for i, job in enumerate(jobs))
+    closed_by = origin if as_of is None else max(origin, as_of)
+    solver_jobs = tuple(_job(job, len(depots) + i, seconds, closed_by) for i, job in enumerate(jobs))
     problem = DispatchProblem(matrix.distance_m, matrix.duration_s, technicians, solver_jobs, DAY_WEIGHTS)
     return DayProblem(
         day,
@@ -168,9 +169,11 @@ def _shift(
     return Shift(to_s(begin), to_s(span.end), pause, max_overtime)
 
 
-def _job(job: Job, location: int, to_s: Callable[[datetime], int]) -> SolverJob:
+def _job(job: Job, location: int, to_s: Callable[[datetime], int], closed_by: datetime) -> SolverJob:
+    """The solver's job. An appointment whose window closed (before `closed_by`) unserved is still
+    owed a visit: it goes in without a window, already late against the window's end."""
     windows: tuple[Window, ...] = ()
-    if job.window_start is not None and job.window_end is not None:
+    if job.window_start is not None and job.window_end is not None and job.window_end > closed_by:
         windows = (Window(max(0, to_s(job.window_start)), max(0, to_s(job.window_end))),)
     parts = {p["part"]: int(p["quantity"]) for p in job.parts_expected or []}
     return SolverJob(

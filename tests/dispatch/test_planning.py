@@ -75,3 +75,23 @@ def test_nobody_on_shift_is_an_error(scenario: sessionmaker[Session], settings: 
         session.flush()
         with pytest.raises(PlanningError, match="nobody is on shift on 2026-07-06"):
             build_day_problem(session, FIRST_DAY, settings)
+
+
+def test_appointments_are_due_by_their_window_and_a_missed_one_is_still_owed(
+    scenario: sessionmaker[Session], settings: Settings
+) -> None:
+    """On its day an appointment keeps its window and is due by its end; a day later, still unserved,
+    it goes in without a window and already late."""
+    with scenario() as session:
+        job = session.scalars(
+            select(Job).where(Job.window_start.is_not(None)).order_by(Job.window_start, Job.id)
+        ).first()
+        assert job is not None and job.window_end is not None
+        its_day = job.window_start.astimezone(settings.tz).date()  # type: ignore[union-attr]
+        on_the_day = build_day_problem(session, its_day, settings)
+        next_day = build_day_problem(session, date.fromordinal(its_day.toordinal() + 1), settings)
+    planned = next(j for j in on_the_day.problem.jobs if j.id == job.external_id)
+    end_s = round((job.window_end - on_the_day.origin).total_seconds())
+    assert planned.windows and planned.windows[0].end == end_s and planned.target == planned.promise == end_s
+    owed = next(j for j in next_day.problem.jobs if j.id == job.external_id)
+    assert owed.windows == () and owed.target == owed.promise == 0
