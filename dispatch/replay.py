@@ -20,8 +20,9 @@ from dispatch.geo import TravelModel
 
 RESULT_FORMAT = "dispatch-replay/1"
 # A trip is not started before the break when its estimated end, with this margin on the visit's
-# estimate, would pass the break's latest start (a visit cannot be interrupted).
-BREAK_MARGIN = 1.5
+# estimate, would pass the break's latest start (a visit cannot be interrupted). In the shipped
+# scenarios visits take up to 2.4x their estimate; with 1.5 one break in ~90 started late.
+BREAK_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
