@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dispatch.models.base import Base
+from dispatch.models.base import Base, in_check
 from dispatch.models.catalog import Part
 from dispatch.models.customers import Customer, OwnedProduct
 from dispatch.models.workforce import Technician
@@ -73,18 +73,14 @@ class Satisfaction(StrEnum):
     UNSATISFIED = "unsatisfied"
 
 
-def _in_check(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
 class Job(Base):
     """One customer request: install, repair, maintenance or delivery of one product."""
 
     __tablename__ = "job"
     __table_args__ = (
-        CheckConstraint(_in_check("status", JobStatus), name="status_known"),
-        CheckConstraint(_in_check("priority", Priority), name="priority_known"),
-        CheckConstraint(_in_check("warranty", Warranty), name="warranty_known"),
+        CheckConstraint(in_check("status", JobStatus), name="status_known"),
+        CheckConstraint(in_check("priority", Priority), name="priority_known"),
+        CheckConstraint(in_check("warranty", Warranty), name="warranty_known"),
         CheckConstraint("duration_min > 0", name="duration_positive"),
     )
 
@@ -147,10 +143,8 @@ class Visit(Base):
     __tablename__ = "visit"
     __table_args__ = (
         UniqueConstraint("job_id", "number", name="uq_visit_number"),
-        CheckConstraint(f"outcome IS NULL OR {_in_check('outcome', Outcome)}", name="outcome_known"),
-        CheckConstraint(
-            f"satisfaction IS NULL OR {_in_check('satisfaction', Satisfaction)}", name="satisfaction_known"
-        ),
+        CheckConstraint(f"outcome IS NULL OR {in_check('outcome', Outcome)}", name="outcome_known"),
+        CheckConstraint(f"satisfaction IS NULL OR {in_check('satisfaction', Satisfaction)}", name="satisfaction_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dispatch.models.base import Base
+from dispatch.models.base import Base, in_check
 from dispatch.models.customers import Customer
 from dispatch.models.jobs import Job
 
@@ -44,18 +44,14 @@ class MessageStatus(StrEnum):
     FAILED = "failed"
 
 
-def _known(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
 class OutboxMessage(Base):
     """One rendered message to one customer, and how its delivery went."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
-        CheckConstraint(_known("kind", MessageKind), name="kind_known"),
-        CheckConstraint(_known("channel", Channel), name="channel_known"),
-        CheckConstraint(_known("status", MessageStatus), name="status_known"),
+        CheckConstraint(in_check("kind", MessageKind), name="kind_known"),
+        CheckConstraint(in_check("channel", Channel), name="channel_known"),
+        CheckConstraint(in_check("status", MessageStatus), name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
