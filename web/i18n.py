@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
@@ -26,17 +27,31 @@ bp = Blueprint("i18n", __name__)
 
 
 def compile_catalogues(source: Path, target: Path) -> Path:
-    """Compile every `<lang>/LC_MESSAGES/messages.po` under `source` into the same layout in `target`."""
-    for po in source.glob("*/LC_MESSAGES/messages.po"):
-        mo = target / po.relative_to(source).with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+    """Merge every `<lang>/LC_MESSAGES/*.po` under `source` into `<lang>/LC_MESSAGES/messages.mo` in `target`.
+
+    One `.po` per area of the UI (messages.po, manager.po, ...) keeps the catalogues small and
+    lets areas grow apart; Flask-Babel reads the single merged domain.
+    """
+    for folder in {po.parent for po in source.glob("*/LC_MESSAGES/*.po")}:
+        sources = sorted(folder.glob("*.po"))
+        mo = target / folder.relative_to(source) / "messages.mo"
+        if mo.exists() and mo.stat().st_mtime >= max(po.stat().st_mtime for po in sources):
             continue
         mo.parent.mkdir(parents=True, exist_ok=True)
-        with po.open("rb") as handle:
-            catalogue = read_po(handle, locale=po.parts[-3])
         with mo.open("wb") as handle:
-            write_mo(handle, catalogue)
+            write_mo(handle, read_catalogue(folder))
     return target
+
+
+def read_catalogue(folder: Path) -> Catalog:
+    """All the `.po` files of one language folder as one catalogue."""
+    merged = Catalog(locale=folder.parent.name)
+    for po in sorted(folder.glob("*.po")):
+        with po.open("rb") as handle:
+            for message in read_po(handle, locale=folder.parent.name):
+                if message.id:
+                    merged[message.id] = message
+    return merged
 
 
 def current_locale() -> str:

@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -21,8 +20,9 @@ from dispatch.models import TaskRun
 from dispatch.scheduling import TASKS, TaskRunner, make_scheduler
 from dispatch.users import add_user
 from tests.web.conftest import NOW, PASSWORD, csrf_token
+from web.i18n import read_catalogue
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "web" / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.po"
+CATALOGUE = Path(__file__).resolve().parents[2] / "web" / "translations" / "zh_Hans" / "LC_MESSAGES"
 
 
 @pytest.fixture
@@ -147,6 +147,5 @@ def test_the_app_factory_starts_no_scheduler(client: FlaskClient) -> None:
 
 def test_every_task_description_is_translated() -> None:
     """Task descriptions are shown translated, so each has a Chinese entry in the catalogue."""
-    with CATALOGUE.open("rb") as handle:
-        translated = {m.id for m in read_po(handle) if m.id and m.string}
+    translated = {m.id for m in read_catalogue(CATALOGUE) if m.id and m.string}
     assert [task.description for task in TASKS if task.description not in translated] == []

@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
 from dispatch.models import JobStatus, Outcome, PlanStatus, Satisfaction
 from dispatch.plan_edits import REMOVED
 from solver import Reason
+from web.i18n import read_catalogue
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
@@ -26,8 +26,7 @@ def _source_strings() -> set[str]:
 
 
 def test_every_string_and_status_is_translated() -> None:
-    with (WEB / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        catalogue = read_po(handle)
+    catalogue = read_catalogue(WEB / "translations" / "zh_Hans" / "LC_MESSAGES")
     translated = {m.id for m in catalogue if m.id and m.string}
     shown = _source_strings() | {s.value for s in JobStatus} | {s.value for s in PlanStatus}
     shown |= set(re.findall(r'Violation\(\s*"(\w+)"', (WEB.parent / "solver" / "check.py").read_text())) - {"figures"}
