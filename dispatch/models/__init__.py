@@ -27,6 +27,7 @@ from dispatch.models.plans import (
     ReplanRequest,
     TechnicianBreak,
 )
+from dispatch.models.service import Complaint, FollowUp, ServiceFee, WarrantyTerm
 from dispatch.models.system import GeocodeCache, Marker, Scenario, TaskRun
 from dispatch.models.users import Role, User
 from dispatch.models.workforce import Absence, Depot, Shift, Skill, Technician, WeeklyShift
@@ -36,10 +37,12 @@ __all__ = [
     "Absence",
     "Base",
     "Channel",
+    "Complaint",
     "Customer",
     "CustomerPhone",
     "DayPlan",
     "Depot",
+    "FollowUp",
     "GeocodeCache",
     "Job",
     "JobEvent",
@@ -64,6 +67,7 @@ __all__ = [
     "Role",
     "Satisfaction",
     "Scenario",
+    "ServiceFee",
     "Shift",
     "Skill",
     "StockLevel",
@@ -74,5 +78,6 @@ __all__ = [
     "Visit",
     "VisitPart",
     "Warranty",
+    "WarrantyTerm",
     "WeeklyShift",
 ]
