@@ -65,6 +65,15 @@ class Settings:
     sms_templates: Mapping[str, str] = field(default_factory=dict)
     message_language: str = "zh_Hans"
     delay_notice_minutes: int = 30
+    # After-sales service (dispatch.followups, dispatch.complaints, dispatch.compensation): when the
+    # day's follow-up calls are created, when unanswered complaints escalate to the managers (the end
+    # of the business day), and the late-arrival compensation: this percentage of the job's charge,
+    # clamped to [min, max] yuan, for every job whose promise was missed.
+    follow_ups_at: str = "07:00"
+    complaints_escalate_at: str = "18:00"
+    compensation_percent: float = 5.0
+    compensation_min_yuan: float = 1.0
+    compensation_max_yuan: float = 30.0
 
     @property
     def tz(self) -> ZoneInfo:

@@ -6,7 +6,7 @@ import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from dispatch.io.cells import moment
 from dispatch.io.importer import FileResult, import_files
 from dispatch.models import PlanVersion, Scenario, Technician
 from dispatch.plans import day_revision, plan_day, publish
-from dispatch.sample import generate_history
+from dispatch.sample import add_service_history, generate_history
 from dispatch.store import marker, row_counts, set_marker
 from dispatch.users import add_user
 from solver import SolveParams
@@ -87,6 +87,7 @@ def load_demo(
         step(1)
         with tempfile.TemporaryDirectory(prefix="dispatch-demo-") as tmp:
             files += import_files(session, [(p, None) for p in history.write(Path(tmp))], settings)
+        add_service_history(session, settings, datetime.combine(today, time(8), settings.tz))
         step(1)
         set_marker(session, DEMO_MARKER, "yes")
         counts = row_counts(session)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from dispatch.complaints import ComplaintIntake, answer_complaint, file_complaint
 from dispatch.config import Settings
 from dispatch.errors import NotFound
+from dispatch.followups import FollowUpAnswer, create_follow_ups, record_answer
 from dispatch.geo import Location, TravelModel, district_centres, geodesic_m
 from dispatch.intake import DEFAULT_DURATION_MIN
 from dispatch.io.exporter import write_csv, write_json
-from dispatch.models import Customer, Scenario, Technician
+from dispatch.models import Customer, Job, Satisfaction, Scenario, Technician, Visit
 from dispatch.roster import ShiftSpan, shift_on
 
 # (fault found, cause, part replaced or None) per product; the texts a technician would write.
@@ -440,3 +442,85 @@ def generate_history(
 def scenario_name(path: Path) -> str:
     """The `name` inside a scenario file."""
     return str(json.loads(path.read_text(encoding="utf-8"))["name"])
+
+
+# --- After-sales service history (follow-up calls and complaints) ----------------------------
+
+FOLLOW_UP_NOTES = {
+    "satisfied": ["客户表示已正常使用", "客户满意，无其他问题"],
+    "neutral": ["客户表示基本正常", "客户希望下次更准时"],
+    "unsatisfied": ["客户反映问题仍在", "客户对上门时间不满意"],
+}
+COMPLAINTS = ["技师迟到，未提前通知", "第一次没修好，又要请假等师傅", "收费与电话里说的不一致", "师傅态度不好"]
+ANSWERS = ["已向客户致歉，并说明原因", "已核实情况并电话回复客户"]
+RESOLUTIONS = ["经理致电致歉，减免人工费", "安排资深技师复查，客户接受"]
+
+
+@dataclass(frozen=True)
+class ServiceHistory:
+    """What `add_service_history` added."""
+
+    follow_ups: int
+    not_solved: int
+    complaints: int
+
+
+def add_service_history(session: Session, settings: Settings, now: datetime, seed: int = 7) -> ServiceHistory:
+    """Follow-up calls and complaints for the completed jobs of the history, as the centre would have them at `now`.
+
+    Each day's repairs and installs get their call the next day (the scheduled task's own function).
+    The calls are made, mostly solved, a few "not solved" sending the job back for a revisit; those
+    about the last day of work stay open for the dispatchers. About one unhappy customer in five
+    complained: most were answered the same day, the others escalated at the end of that day, and
+    some of those have a manager's resolution. Run once, on a history without follow-ups.
+    """
+    rng, tz = random.Random(seed), settings.tz
+    today = now.astimezone(tz).date()
+    escalate_at = time.fromisoformat(settings.complaints_escalate_at)
+    completed = [v.completed_at for v in session.scalars(select(Visit).where(Visit.completed_at.is_not(None)))]
+    days = sorted({moment.astimezone(tz).date() for moment in completed if moment is not None})
+    follow_ups = not_solved = 0
+    for day in (d for d in days if d < today):
+        morning = datetime.combine(day + timedelta(days=1), time(8), tz)
+        for follow_up in create_follow_ups(session, morning, tz):
+            follow_ups += 1
+            if follow_up.due_on > days[-1]:
+                continue  # the calls about the last day of work are still to make
+            verdict = follow_up.visit.satisfaction or "satisfied"
+            reached = rng.random() > 0.08
+            solved = not (verdict == "unsatisfied" and rng.random() < 0.3) if reached else None
+            answer = FollowUpAnswer(
+                reached=reached,
+                solved=solved,
+                satisfaction=Satisfaction(verdict) if reached else None,
+                note=rng.choice(FOLLOW_UP_NOTES[verdict]) if reached else "",
+            )
+            record_answer(session, follow_up, answer, None, morning + timedelta(minutes=rng.randint(30, 480)))
+            not_solved += solved is False
+    unhappy = session.scalars(
+        select(Visit)
+        .where(Visit.satisfaction == Satisfaction.UNSATISFIED.value, Visit.completed_at < now - timedelta(days=2))
+        .order_by(Visit.completed_at)
+    ).all()
+    complaints = 0
+    for visit in unhappy:
+        if visit.completed_at is None or rng.random() > 0.2:
+            continue
+        job: Job = visit.job
+        received = visit.completed_at + timedelta(hours=rng.randint(1, 3))
+        complaint = file_complaint(
+            session, ComplaintIntake(job.customer_id, rng.choice(COMPLAINTS), job.id), None, received
+        )
+        complaints += 1
+        end_of_day = datetime.combine(received.astimezone(tz).date(), escalate_at, tz)
+        if end_of_day < received:  # came in after that day's escalation: the next day's run takes it
+            end_of_day += timedelta(days=1)
+        if rng.random() < 0.5:
+            answer_complaint(session, complaint, rng.choice(ANSWERS), received + timedelta(hours=1))
+            continue
+        complaint.escalated_at = end_of_day  # as the end-of-day task would have (without its log line)
+        if rng.random() < 0.5:
+            complaint.resolution = rng.choice(RESOLUTIONS)
+            complaint.resolved_at = end_of_day + timedelta(hours=11)
+    session.flush()
+    return ServiceHistory(follow_ups, not_solved, complaints)

@@ -121,7 +121,6 @@ class ScheduledTask:
 # tomorrow at 20:00 still helps, and publishing at 08:30 is better than technicians without routes;
 # later than that the dispatcher has done it by hand. Periodic tasks look at the present, so a missed
 # run is stale: they coalesce and a run later than its grace is skipped, the next one comes soon.
-# Follow-up calls the day after completion belong to a later issue and are not scheduled yet.
 TASKS: tuple[ScheduledTask, ...] = (
     ScheduledTask(
         "plan_tomorrow",
@@ -167,6 +166,25 @@ TASKS: tuple[ScheduledTask, ...] = (
         "dispatch.realtime:sla_watch",
         Every("sla_watch_every_s"),
         misfire_grace_s=30,
+        coalesce=True,
+    ),
+    # After-sales service: yesterday's repairs and installs get their follow-up call (idempotent, so a
+    # late run after a restart is harmless), and complaints unanswered at the end of the business day
+    # go to the managers; escalating late is still better than not at all.
+    ScheduledTask(
+        "create_follow_ups",
+        "Create the day's follow-up calls",
+        "dispatch.followups:create_due_follow_ups",
+        Daily("follow_ups_at"),
+        misfire_grace_s=12 * 3600,
+        coalesce=True,
+    ),
+    ScheduledTask(
+        "escalate_complaints",
+        "Escalate unanswered complaints to the managers",
+        "dispatch.complaints:escalate_complaints",
+        Daily("complaints_escalate_at"),
+        misfire_grace_s=6 * 3600,
         coalesce=True,
     ),
 )

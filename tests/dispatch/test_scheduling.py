@@ -118,7 +118,13 @@ def test_disabled_tasks_are_not_scheduled_and_leave_the_store(
     second = schedulers(disabled, faked(Recorder()))
     second.start(paused=True)
     ids = {job.id for job in second.get_jobs()}
-    assert ids == {"plan_tomorrow", "replan_rest_of_day", "replan_if_requested"}
+    assert ids == {
+        "plan_tomorrow",
+        "replan_rest_of_day",
+        "replan_if_requested",
+        "create_follow_ups",
+        "escalate_complaints",
+    }
     with sessions() as session:
         assert set(next_run_times(session)) == ids
         status = {row.task.id: row for row in schedule_status(session, disabled)}
