@@ -167,6 +167,21 @@ def pages(runs: int, time_limit: float, report_file: Path | None) -> None:
 
 
 @bench.command()
+@click.option("--runs", default=7, show_default=True, help="Requests of the dashboard timed.")
+@click.option("--days", default=90, show_default=True, help="Days of generated history.")
+@click.option("--jobs", default=50_000, show_default=True, help="Jobs in the generated history.")
+@click.option("--seed", default=1, show_default=True)
+@_report_option
+def dashboard(runs: int, days: int, jobs: int, seed: int, report_file: Path | None) -> None:
+    """Server time of the managers' dashboard over a generated history (target: 90 days, 50,000 jobs, < 1 s)."""
+    from web.dashboard_bench import dashboard_report, time_dashboard  # the web layer measures itself
+
+    timing = time_dashboard(runs, days, jobs, seed)
+    command = f"dispatch bench dashboard --runs {runs} --days {days} --jobs {jobs} --seed {seed}"
+    _publish(report_file, "Dashboard", dashboard_report(timing, runs, command, machine()))
+
+
+@bench.command()
 @click.option(
     "--sizes", default="30x300,100x1000,200x2000", show_default=True, help="technicians x jobs, comma separated."
 )

@@ -50,11 +50,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.add_template_filter(_day, "day")
     app.add_template_filter(_stamp, "stamp")
 
-    from web import admin, api, calls, crew, dispatcher, overview, technician, vendor
+    from web import admin, api, calls, crew, customers, dispatcher, manager, overview, service, technician, vendor
 
     csrf.exempt(api.bp)  # token-authenticated, no cookies
     app.jinja_env.globals["navigation_url"] = technician.navigation_url
-    for blueprint in (overview.bp, dispatcher.bp, calls.bp, crew.bp, technician.bp, api.bp, vendor.bp, admin.bp):
+    for blueprint in (
+        overview.bp,
+        dispatcher.bp,
+        calls.bp,
+        crew.bp,
+        technician.bp,
+        api.bp,
+        vendor.bp,
+        admin.bp,
+        customers.bp,
+        manager.bp,
+        service.bp,
+    ):
         app.register_blueprint(blueprint)
     return app
 

@@ -29,7 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 HOME = {
     Role.DISPATCHER.value: "dispatcher.board",
     Role.TECHNICIAN.value: "technician.day",
-    Role.MANAGER.value: "overview.index",
+    Role.MANAGER.value: "manager.dashboard",
     Role.ADMIN.value: "overview.index",
 }
 
