@@ -30,7 +30,7 @@ from dispatch.models import (
     WarrantyTerm,
 )
 from dispatch.phones import normalize_phone
-from dispatch.warranty import remedy_on, warranty_terms
+from dispatch.warranty import product_remedy, warranty_terms
 
 T = TypeVar("T")
 DEFAULT_PER_PAGE = 25
@@ -149,15 +149,14 @@ class CustomerFile:
     complaints: list[Complaint]
 
 
-def product_remedy(product: OwnedProduct, terms: dict[str, WarrantyTerm], today: date) -> Warranty | None:
-    """The remedy owed today for `product`: its category's term from the purchase date, and free repair
-    until an extended `warranty_end` (the rule dispatch.warranty.job_remedy applies to a call)."""
+def product_status(product: OwnedProduct, terms: dict[str, WarrantyTerm], today: date) -> ProductStatus:
+    """`product` with the remedy owed today (dispatch.warranty.product_remedy).
+
+    A purchase date after today is a data error a file should show, not fail on: its status is unknown.
+    """
     if product.purchase_date is not None and product.purchase_date > today:
-        return None
-    remedy = remedy_on(terms.get(product.product_code), product.purchase_date, today)
-    if remedy is Warranty.PAID and product.warranty_end is not None and today <= product.warranty_end:
-        return Warranty.REPAIR
-    return remedy
+        return ProductStatus(product, None)
+    return ProductStatus(product, product_remedy(terms.get(product.product_code), product, today))
 
 
 def customer_file(session: Session, customer_id: int, today: date) -> CustomerFile | None:
@@ -172,7 +171,7 @@ def customer_file(session: Session, customer_id: int, today: date) -> CustomerFi
     if customer is None:
         return None
     terms = warranty_terms(session)
-    products = [ProductStatus(product, product_remedy(product, terms, today)) for product in customer.products]
+    products = [product_status(product, terms, today) for product in customer.products]
     return CustomerFile(
         customer=customer,
         products=products,

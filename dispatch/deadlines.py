@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 
@@ -33,3 +34,19 @@ def compute_deadlines(received_at: datetime, target_hours: float, promise_hours:
         target_at=(utc + timedelta(hours=target_hours)).astimezone(tz),
         promise_at=(utc + timedelta(hours=promise_hours)).astimezone(tz),
     )
+
+
+class Scheduled(Protocol):
+    """What a job carries that decides when it is due."""
+
+    target_at: datetime
+    promise_at: datetime
+    window_end: datetime | None
+
+
+def due_by(job: Scheduled) -> Deadlines:
+    """The job's target and promise as planning and the SLA watch count them: for an appointment, both
+    are the end of the customer's window (arriving in it is on time, whatever the call's hour)."""
+    if job.window_end is not None:
+        return Deadlines(job.window_end, job.window_end)
+    return Deadlines(job.target_at, job.promise_at)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from dispatch.config import Settings
+from dispatch.deadlines import due_by
 from dispatch.errors import DispatchError
 from dispatch.geo import TravelModel
 from dispatch.models import Depot, Job, JobStatus, Priority, StockLevel, Technician, Visit
@@ -176,6 +177,7 @@ def _job(job: Job, location: int, to_s: Callable[[datetime], int], closed_by: da
     if job.window_start is not None and job.window_end is not None and job.window_end > closed_by:
         windows = (Window(max(0, to_s(job.window_start)), max(0, to_s(job.window_end))),)
     parts = {p["part"]: int(p["quantity"]) for p in job.parts_expected or []}
+    due = due_by(job)
     return SolverJob(
         job.external_id,
         location,
@@ -183,19 +185,11 @@ def _job(job: Job, location: int, to_s: Callable[[datetime], int], closed_by: da
         skill=job.skill,
         parts=MappingProxyType(parts),
         windows=windows,
-        target=max(0, to_s(due_by(job)[0])),
-        promise=max(0, to_s(due_by(job)[1])),
+        target=max(0, to_s(due.target_at)),
+        promise=max(0, to_s(due.promise_at)),
         priority=PRIORITY_WEIGHT.get(job.priority, 1.0),
         dispatched_to=_dispatched_to(job),
     )
-
-
-def due_by(job: Job) -> tuple[datetime, datetime]:
-    """The job's target and promise: for an appointment, the end of the customer's window (arriving
-    in it is on time, whatever the call's hour)."""
-    if job.window_end is not None:
-        return job.window_end, job.window_end
-    return job.target_at, job.promise_at
 
 
 def _dispatched_to(job: Job) -> str | None:

@@ -18,6 +18,7 @@ from dispatch.io.importer import import_files
 from dispatch.models import Job, JobStatus, Visit
 from dispatch.realtime import publish_if_unpublished, replan_rest_of_day
 from dispatch.records import set_off
+from dispatch.replay import parse_scenario
 from dispatch.replay_policies import simulate
 
 # The second morning of guangzhou-normal: the first day's 150 calls and the night's are open.
@@ -113,21 +114,15 @@ def replay_report(results: list[dict[str, Any]], command: str, machine: str, wal
 
 def urgent_on_target(scenario: dict[str, Any], result: dict[str, Any]) -> float:
     """Share of the urgent calls reached on target."""
-    urgent = {c["id"]: c for c in scenario["calls"] if c.get("priority") == "urgent"}
-    if not urgent:
+    calls = {call.id: call for call in parse_scenario(scenario).calls if call.urgent}
+    if not calls:
         return 0.0
-    hours = scenario["sla"]["target_hours"]
-    hits = 0
-    for visit in result["visits"]:
-        call = urgent.get(visit["call"])
-        if call is None:
-            continue
-        arrival = datetime.fromisoformat(visit["arrival"])
-        if call["window"]:
-            hits += arrival <= datetime.fromisoformat(call["window"]["end"])
-        else:
-            hits += (arrival - datetime.fromisoformat(call["received_at"])).total_seconds() <= hours * 3600
-    return hits / len(urgent)
+    hits = sum(
+        calls[visit["call"]].on_time(datetime.fromisoformat(visit["arrival"]), calls[visit["call"]].target)
+        for visit in result["visits"]
+        if visit["call"] in calls
+    )
+    return hits / len(calls)
 
 
 def run_replay(path: Path, policy: str, settings: Settings) -> tuple[dict[str, Any], float]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from dispatch.deadlines import due_by
 from dispatch.models import Job, JobStatus
 
 # A job is at risk this long before a deadline if nobody is on site yet.
@@ -73,9 +74,10 @@ def _flag(job: Job, now: datetime) -> SlaFlag | None:
     predicted = None
     if visit is not None and visit.completed_at is None and job.status != JobStatus.NEEDS_REVISIT.value:
         predicted = visit.planned_arrival
-    deadlines = [("promise", job.promise_at), ("target", job.target_at)]
-    if job.window_end is not None:
-        deadlines = [("promise", job.window_end)]
+    owed = due_by(job)
+    deadlines = [("promise", owed.promise_at), ("target", owed.target_at)]
+    if job.window_end is not None:  # one deadline: the window's end
+        deadlines = deadlines[:1]
     if predicted is None:
         # Unassigned: the nearest deadline still ahead, else the promise already missed.
         name, due = next(((n, d) for n, d in reversed(deadlines) if d > now), deadlines[0])

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.errors import DispatchError
-from dispatch.models import Job, JobType, ProductKind, ServiceFee, Warranty, WarrantyTerm
+from dispatch.models import Job, JobType, OwnedProduct, ProductKind, ServiceFee, Warranty, WarrantyTerm
 
 CENT = Decimal("0.01")
 
@@ -54,6 +54,24 @@ def remedy_on(term: WarrantyTerm | None, purchase_date: date | None, on: date) -
     return Warranty.PAID
 
 
+def product_remedy(term: WarrantyTerm | None, product: OwnedProduct, on: date) -> Warranty:
+    """The remedy owed on day `on` for `product` under its category's `term`.
+
+    The term runs from the purchase date; an extended `warranty_end` on file keeps free repair going
+    (to that day included) once the term would make the job paid. The one place this rule lives: a
+    call's remedy and a customer file's warranty column both come from here.
+
+    Raises
+    ------
+    ValueError
+        When the product's `purchase_date` is after `on`.
+    """
+    remedy = remedy_on(term, product.purchase_date, on)
+    if remedy is Warranty.PAID and product.warranty_end is not None and on <= product.warranty_end:
+        return Warranty.REPAIR
+    return remedy
+
+
 def call_day(job: Job, tz: ZoneInfo) -> date:
     """The business day the job's call came in."""
     return job.received_at.astimezone(tz).date()
@@ -62,9 +80,9 @@ def call_day(job: Job, tz: ZoneInfo) -> date:
 def job_remedy(job: Job, terms: dict[str, WarrantyTerm], tz: ZoneInfo) -> Warranty:
     """The remedy owed for the job's product on the day of the call.
 
-    From the product's purchase date and the category's term when the product is on file; an
-    extended warranty (`warranty_end`) keeps free repair going past the term. A job whose product
-    is not on file keeps the status recorded when the call was taken.
+    `product_remedy` of the product on file under the category's term. A job whose product is not
+    on file, or has neither a purchase date nor a warranty end, keeps the status recorded when the
+    call was taken.
     """
     product = job.owned_product
     if product is None or (product.purchase_date is None and product.warranty_end is None):
@@ -73,10 +91,7 @@ def job_remedy(job: Job, terms: dict[str, WarrantyTerm], tz: ZoneInfo) -> Warran
     if product.purchase_date is not None and product.purchase_date > day:
         # Bad purchase date on file: trust what the call recorded rather than fail the page.
         return Warranty(job.warranty)
-    remedy = remedy_on(terms.get(job.product_code), product.purchase_date, day)
-    if remedy is Warranty.PAID and product.warranty_end is not None and day <= product.warranty_end:
-        return Warranty.REPAIR
-    return remedy
+    return product_remedy(terms.get(job.product_code), product, day)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""A live server on a free port with today's scenario, and Playwright driving Debian's Chromium.
+"""A live server on a free port with today's scenario (or the demo's sample history), and Playwright
+driving Debian's Chromium.
 
 The browser must be there (`.ci/run` installs the `chromium` package); these tests never skip.
 """
@@ -18,6 +19,7 @@ from werkzeug.serving import make_server
 
 from dispatch.config import Settings
 from dispatch.db import transaction
+from dispatch.demo import load_demo
 from dispatch.models import Technician
 from dispatch.users import add_user
 from tests.conftest import DATA
@@ -58,7 +60,17 @@ def centre(sessions: sessionmaker[Session], settings: Settings, today: date) -> 
 
 
 @pytest.fixture
-def live_url(centre: sessionmaker[Session], database_url: str, tmp_path: Path) -> Iterator[str]:
+def sample_history(sessions: sessionmaker[Session], settings: Settings, today: date) -> sessionmaker[Session]:
+    """What `dispatch demo` loads (the scenario moved to today, two weeks of history, follow-ups and
+    complaints), without planning, plus a manager account."""
+    load_demo(sessions, settings, today)
+    with transaction(sessions) as session:
+        add_user(session, "boss", PASSWORD, "manager", datetime.now(settings.tz))
+    return sessions
+
+
+def _serve(database_url: str) -> Iterator[str]:
+    """The app on a free localhost port until the generator is closed."""
     app = create_app({"TESTING": False, "DATABASE_URL": database_url, "SECRET_KEY": "browser", "PLAN_TIME_LIMIT_S": 2})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -66,6 +78,17 @@ def live_url(centre: sessionmaker[Session], database_url: str, tmp_path: Path) -
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     app.extensions["dispatch"]["planner"].shutdown()
+
+
+@pytest.fixture
+def live_url(centre: sessionmaker[Session], database_url: str) -> Iterator[str]:
+    yield from _serve(database_url)
+
+
+@pytest.fixture
+def history_url(sample_history: sessionmaker[Session], database_url: str) -> Iterator[str]:
+    """The app serving the sample history."""
+    yield from _serve(database_url)
 
 
 @pytest.fixture(scope="session")

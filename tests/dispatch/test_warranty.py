@@ -15,6 +15,7 @@ from dispatch.warranty import (
     charges,
     job_charges,
     job_remedy,
+    product_remedy,
     remedy_on,
     update_terms_and_fees,
     warranty_terms,
@@ -68,6 +69,32 @@ def test_purchase_after_the_day_is_refused_naming_the_field() -> None:
     """A purchase date after the day asked about is bad input."""
     with pytest.raises(ValueError, match="purchase_date"):
         remedy_on(_term(), date(2026, 2, 1), BOUGHT)
+
+
+def _product(bought: date | None, warranty_end: date | None = None) -> OwnedProduct:
+    return OwnedProduct(product_code="air_conditioner", purchase_date=bought, warranty_end=warranty_end)
+
+
+def test_product_remedy_follows_the_term_then_an_extended_warranty_end() -> None:
+    """Inside the term the term decides; past it, free repair up to warranty_end included, then paid."""
+    extended = _product(BOUGHT, warranty_end=date(2027, 6, 30))
+    assert product_remedy(_term(), extended, date(2026, 1, 5)) is Warranty.REFUND  # the term still rules
+    assert product_remedy(_term(), extended, date(2027, 6, 30)) is Warranty.REPAIR  # the last extended day
+    assert product_remedy(_term(), extended, date(2027, 7, 1)) is Warranty.PAID
+    assert product_remedy(_term(), _product(BOUGHT), date(2027, 1, 2)) is Warranty.PAID  # no extension
+
+
+def test_product_remedy_without_term_or_purchase_date_still_honours_warranty_end() -> None:
+    """An extension on file grants free repair even when the term or the purchase date is missing."""
+    assert product_remedy(None, _product(BOUGHT, date(2026, 3, 1)), date(2026, 3, 1)) is Warranty.REPAIR
+    assert product_remedy(_term(), _product(None, date(2026, 3, 1)), date(2026, 3, 2)) is Warranty.PAID
+    assert product_remedy(_term(), _product(None), BOUGHT) is Warranty.PAID
+
+
+def test_product_remedy_refuses_a_purchase_after_the_day() -> None:
+    """The shared rule does not guess: callers decide what a future purchase date means."""
+    with pytest.raises(ValueError, match="purchase_date"):
+        product_remedy(_term(), _product(date(2026, 2, 1), date(2028, 1, 1)), BOUGHT)
 
 
 def test_seeded_terms_are_read_and_edits_are_seen(sessions: sessionmaker[Session]) -> None:
