@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from dispatch.cli import main
 from dispatch.config import Settings
+from dispatch.realtime_bench import urgent_on_target
 from dispatch.replay_check import check_replay, recompute_figures
 from dispatch.replay_policies import simulate
 from tests.conftest import DATA
@@ -86,3 +88,25 @@ def test_simulate_and_check_replay_commands(tmp_path: Path) -> None:
     out.write_text(json.dumps(tampered), encoding="utf-8")
     checked = runner.invoke(main, ["check-replay", str(path), str(out)])
     assert checked.exit_code == 1 and "T999" in checked.output
+
+
+def test_urgent_on_target_counts_windows_by_their_end_and_others_by_the_target(tmp_path: Path) -> None:
+    """Of three urgent calls, one reached within 6 h, one 6 h 1 min after the call, one windowed call
+    reached before its window's end: two thirds on target; normal calls are not counted."""
+    _, raw = small_scenario(tmp_path, calls=4)
+    calls = raw["calls"]
+    for call in calls[:3]:
+        call["priority"] = "urgent"
+    window_end = datetime.fromisoformat(calls[2]["received_at"]) + timedelta(hours=9)
+    calls[2]["window"] = {"start": calls[2]["received_at"], "end": window_end.isoformat()}
+
+    def arrival(call: dict[str, Any], after: timedelta) -> dict[str, str]:
+        return {"call": call["id"], "arrival": (datetime.fromisoformat(call["received_at"]) + after).isoformat()}
+
+    visits = [
+        arrival(calls[0], timedelta(hours=6)),
+        arrival(calls[1], timedelta(hours=6, minutes=1)),
+        arrival(calls[2], timedelta(hours=8)),
+        arrival(calls[3], timedelta(hours=30)),
+    ]
+    assert urgent_on_target(raw, {"visits": visits}) == pytest.approx(2 / 3)
