@@ -15,13 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from dispatch.dashboard_figures import OtherFigures, other_figures
+from dispatch.dashboard_figures import OtherFigures, Roster, other_figures, roster
 from dispatch.dashboard_ontime import BREAKDOWNS, Histogram, OnTime, on_time_tables, share, total
 from dispatch.dashboard_sql import DashboardFilter, at, job_facts, minutes_between
 from dispatch.models import Customer, JobType, Outcome, ProductKind, Technician
-from dispatch.roster import shift_on
 
 __all__ = ["BREAKDOWNS", "Cause", "Dashboard", "DashboardFilter", "Histogram", "Miss", "OnTime", "build_dashboard"]
 WORST_MISSES = 20
@@ -99,6 +98,8 @@ def build_dashboard(
         Business timezone and the country of the working calendar (for "received outside working hours").
     """
     names = technician_names(session)
+    # The day before the range too: a night shift that began then may cover an early-morning call.
+    shifts = roster(session, [criteria.first_day - timedelta(days=1), *criteria.days], country, tz)
     tables = on_time_tables(session, criteria, now, tz, names, WORST_MISSES)
     return Dashboard(
         criteria=criteria,
@@ -107,8 +108,8 @@ def build_dashboard(
         breakdowns=tables.breakdowns,
         response_h=tables.response_h,
         lateness_min=tables.lateness_min,
-        worst=worst_misses(session, criteria, tables.worst_ids, now, tz, country, names),
-        other=other_figures(session, criteria, tz, country, today=now.astimezone(tz).date()),
+        worst=worst_misses(session, criteria, tables.worst_ids, now, tz, shifts, names),
+        other=other_figures(session, criteria, tz, country, today=now.astimezone(tz).date(), shifts=shifts),
         technician_names=names,
     )
 
@@ -147,10 +148,11 @@ def worst_misses(
     job_ids: list[int],
     now: datetime,
     tz: ZoneInfo,
-    country: str,
+    shifts: Roster,
     names: dict[int, str],
 ) -> list[Miss]:
-    """The missed jobs `job_ids` (in that order) with how late they are and the causes."""
+    """The missed jobs `job_ids` (in that order) with how late they are and the causes (`shifts`: the
+    roster over at least the days the jobs came in and the days before)."""
     if not job_ids:
         return []
     facts = job_facts(criteria, tz, job_ids)
@@ -160,7 +162,7 @@ def worst_misses(
     rows = [found[job_id] for job_id in job_ids if job_id in found]
     # The day before too: a night shift that began then may cover an early-morning call.
     days = {r.received_at.astimezone(tz).date() - timedelta(days=back) for r in rows for back in (0, 1)}
-    on_shift = _shift_spans(session, days, tz, country)
+    on_shift = _shift_spans(shifts, days)
     return [
         Miss(
             job_id=r.job_id,
@@ -212,19 +214,7 @@ def causes(row: Any, received_on_shift: bool) -> tuple[Cause, ...]:
     return tuple(found)
 
 
-def _shift_spans(session: Session, days: set[date], tz: ZoneInfo, country: str) -> list[tuple[datetime, datetime]]:
-    """Every technician's shift on each of `days` (the roster: dated shifts, weekly pattern, holidays)."""
-    if not days:
-        return []
-    technicians = session.scalars(
-        select(Technician).options(
-            selectinload(Technician.weekly_shifts), selectinload(Technician.shifts), selectinload(Technician.absences)
-        )
-    )
-    spans = []
-    for technician in technicians:
-        for day in days:
-            span = shift_on(technician, day, country, tz)
-            if span is not None:
-                spans.append((span.start, span.end))
-    return spans
+def _shift_spans(shifts: Roster, days: set[date]) -> set[tuple[datetime, datetime]]:
+    """The distinct (start, end) of every technician's shift on each of `days`: technicians sharing
+    hours share a span, so a call's time is checked against a handful rather than one per technician."""
+    return {(span.start, span.end) for by_day in shifts.values() for day in days if (span := by_day.get(day))}

@@ -18,15 +18,15 @@ Which records each figure reads (the filter's date range is in business days):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, func, select
+from sqlalchemy import Float, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from dispatch.dashboard_sql import DashboardFilter, day_bucket, day_start, flag, minutes_between, of_counted_jobs
+from dispatch.dashboard_sql import DashboardFilter, at, day_bucket, day_start, flag, minutes_between, of_counted_jobs
 from dispatch.models import (
     Complaint,
     DayPlan,
@@ -36,11 +36,12 @@ from dispatch.models import (
     Part,
     PlanRoute,
     PlanStop,
+    Satisfaction,
     Technician,
     Visit,
     VisitPart,
 )
-from dispatch.roster import shift_on
+from dispatch.roster import ShiftSpan, shifts_over
 
 
 @dataclass(frozen=True)
@@ -109,17 +110,23 @@ class OtherFigures:
 
 
 def other_figures(
-    session: Session, criteria: DashboardFilter, tz: ZoneInfo, country: str, today: date | None = None
+    session: Session,
+    criteria: DashboardFilter,
+    tz: ZoneInfo,
+    country: str,
+    today: date | None = None,
+    shifts: Roster | None = None,
 ) -> OtherFigures:
     """The figures beyond on-time for `criteria`; follow-ups count once due, up to `today` (default: the
-    range's end), also when that is after the range: a job of the range's last day is followed up later."""
+    range's end), also when that is after the range: a job of the range's last day is followed up later.
+    `shifts`: the roster over at least the range's days, if already read."""
     km, stops = planned_travel(session, criteria)
     due_by = today if today is not None else criteria.last_day
     due, done = follow_ups(session, criteria, tz, due_by)
     verdicts, completed_visits = visit_records(session, criteria, tz)
     return OtherFigures(
         completed_visits=completed_visits,
-        utilisation=utilisation(session, criteria, tz, country),
+        utilisation=utilisation(session, criteria, tz, country, shifts),
         planned_km=km,
         planned_stops=stops,
         satisfaction=verdicts,
@@ -131,12 +138,17 @@ def other_figures(
 
 
 def visit_records(session: Session, criteria: DashboardFilter, tz: ZoneInfo) -> tuple[dict[str, int], int]:
-    """Visits of the counted jobs per recorded verdict, and the visits with an arrival of the completed ones."""
+    """Visits of the counted jobs per recorded verdict, and the visits with an arrival of the completed ones.
+
+    A count per verdict (the column only holds Satisfaction values) rather than GROUP BY: one pass
+    over the visits, where grouping would sort them all.
+    """
+    verdicts = sorted(v.value for v in Satisfaction)
     of_completed = flag(and_(Job.status == JobStatus.COMPLETED.value, Visit.arrived_at.is_not(None)))
-    stmt = select(Visit.satisfaction, func.count(), func.sum(of_completed)).join(Job, Job.id == Visit.job_id)
-    rows = session.execute(of_counted_jobs(stmt, criteria, tz).group_by(Visit.satisfaction)).all()
-    verdicts = {str(verdict): int(count) for verdict, count, _completed in rows if verdict is not None}
-    return verdicts, sum(int(completed or 0) for _verdict, _count, completed in rows)
+    counts = [func.sum(flag(Visit.satisfaction == v)) for v in verdicts]
+    stmt = select(func.sum(of_completed), *counts).join(Job, Job.id == Visit.job_id)
+    completed, *found = session.execute(of_counted_jobs(stmt, Visit.job_id, criteria, tz)).one()
+    return {v: int(n) for v, n in zip(verdicts, found, strict=True) if n}, int(completed or 0)
 
 
 def complaints(session: Session, criteria: DashboardFilter, tz: ZoneInfo) -> int:
@@ -146,14 +158,14 @@ def complaints(session: Session, criteria: DashboardFilter, tz: ZoneInfo) -> int
         Complaint.received_at < day_start(criteria.last_day + timedelta(days=1), tz),
     )
     if criteria.narrows_jobs:
-        stmt = stmt.where(Complaint.job_id.in_(of_counted_jobs(select(Job.id), criteria, tz)))
+        stmt = of_counted_jobs(stmt, Complaint.job_id, criteria, tz)
     return session.scalar(stmt) or 0
 
 
 def follow_ups(session: Session, criteria: DashboardFilter, tz: ZoneInfo, due_by: date) -> tuple[int, int]:
     """Follow-ups of the counted jobs due by `due_by`, and how many of them are done."""
-    stmt = select(func.count(FollowUp.id), func.count(FollowUp.done_at)).join(Job, Job.id == FollowUp.job_id)
-    row = session.execute(of_counted_jobs(stmt.where(FollowUp.due_on <= due_by), criteria, tz)).one()
+    stmt = select(func.count(FollowUp.id), func.count(FollowUp.done_at)).where(FollowUp.due_on <= due_by)
+    row = session.execute(of_counted_jobs(stmt, FollowUp.job_id, criteria, tz)).one()
     return int(row[0]), int(row[1])
 
 
@@ -164,10 +176,11 @@ def parts_used(session: Session, criteria: DashboardFilter, tz: ZoneInfo) -> lis
         select(Part.code, Part.name, func.sum(VisitPart.quantity), value)
         .join(VisitPart, VisitPart.part_id == Part.id)
         .join(Visit, Visit.id == VisitPart.visit_id)
-        .join(Job, Job.id == Visit.job_id)
     )
     rows = session.execute(
-        of_counted_jobs(stmt, criteria, tz).group_by(Part.id, Part.code, Part.name).order_by(value.desc(), Part.code)
+        of_counted_jobs(stmt, Visit.job_id, criteria, tz)
+        .group_by(Part.id, Part.code, Part.name)
+        .order_by(value.desc(), Part.code)
     )
     return [PartUse(code, name, int(qty), round(float(val or 0), 2)) for code, name, qty, val in rows]
 
@@ -187,14 +200,36 @@ def planned_travel(session: Session, criteria: DashboardFilter) -> tuple[float, 
     return metres / 1000, int(stops)
 
 
-def utilisation(session: Session, criteria: DashboardFilter, tz: ZoneInfo, country: str) -> list[Utilisation]:
-    """Each technician's available, on-site, driving and overtime minutes in the range, by name."""
+# Each technician's shifts by day (days off left out), by technician id.
+Roster = dict[int, dict[date, ShiftSpan]]
+
+
+def roster(session: Session, days: Sequence[date], country: str, tz: ZoneInfo) -> Roster:
+    """Every technician's shifts on `days`, by the roster's rules (dated shifts, weekly pattern,
+    absences, holidays): loaded once for the utilisation and the worst misses' causes."""
+    technicians = session.scalars(
+        select(Technician).options(
+            selectinload(Technician.weekly_shifts), selectinload(Technician.shifts), selectinload(Technician.absences)
+        )
+    )
+    return {t.id: shifts_over(t, days, country, tz) for t in technicians}
+
+
+def utilisation(
+    session: Session, criteria: DashboardFilter, tz: ZoneInfo, country: str, shifts: Roster | None = None
+) -> list[Utilisation]:
+    """Each technician's available, on-site, driving and overtime minutes in the range, by name
+    (`shifts`: the roster over at least the range's days, else read here)."""
     day = day_bucket(Visit.arrived_at, criteria.days, tz).label("day")
-    started = func.min(func.coalesce(Visit.en_route_at, Visit.arrived_at))
+    # The day's first start and last completion as minutes from the range's start: numbers, not some
+    # 20,000 timestamps to parse, compared below with the shift's end measured the same way.
+    origin = day_start(criteria.first_day, tz)
+    started = minutes_between(func.min(func.coalesce(Visit.en_route_at, Visit.arrived_at)), at(origin))
+    last = minutes_between(func.max(Visit.completed_at), at(origin))
     on_site = func.sum(minutes_between(Visit.completed_at, Visit.arrived_at))
     driving = func.sum(minutes_between(Visit.arrived_at, Visit.en_route_at))
     stmt = (
-        select(Visit.technician_id, day, started, func.max(Visit.completed_at), on_site, driving)
+        select(Visit.technician_id, day, started, last, on_site, driving)
         .where(
             and_(
                 Visit.arrived_at >= day_start(criteria.first_day, tz),
@@ -206,42 +241,51 @@ def utilisation(session: Session, criteria: DashboardFilter, tz: ZoneInfo, count
     if criteria.technician_id is not None:
         stmt = stmt.where(Visit.technician_id == criteria.technician_id)
     worked = {(tid, d): (first, last, site, drive) for tid, d, first, last, site, drive in session.execute(stmt)}
-    return _per_technician(session, criteria, tz, country, worked)
+    if shifts is None:
+        shifts = roster(session, criteria.days, country, tz)
+    names = {tid: f"{name} ({external})" for tid, name, external in session.execute(_technicians(criteria))}
+    return _per_technician(criteria, worked, shifts, names, origin)
+
+
+def _technicians(criteria: DashboardFilter) -> Select[int, str, str]:
+    stmt = select(Technician.id, Technician.name, Technician.external_id)
+    if criteria.technician_id is not None:
+        stmt = stmt.where(Technician.id == criteria.technician_id)
+    return stmt
 
 
 def _per_technician(
-    session: Session,
     criteria: DashboardFilter,
-    tz: ZoneInfo,
-    country: str,
-    worked: Mapping[tuple[int, str], tuple[datetime | None, datetime | None, float | None, float | None]],
+    worked: Mapping[tuple[int, str], tuple[float | None, float | None, float | None, float | None]],
+    shifts: Roster,
+    names: Mapping[int, str],
+    origin: datetime,
 ) -> list[Utilisation]:
-    """Join the worked minutes per technician-day with the roster's shifts of those days."""
-    stmt = select(Technician).options(
-        selectinload(Technician.weekly_shifts), selectinload(Technician.shifts), selectinload(Technician.absences)
-    )
-    if criteria.technician_id is not None:
-        stmt = stmt.where(Technician.id == criteria.technician_id)
+    """Join the worked minutes per technician-day (times as minutes from `origin`) with the roster's
+    shifts of those days."""
+    days = [(day, day.isoformat()) for day in criteria.days]
     totals: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
-    names = {}
-    for technician in session.scalars(stmt):
-        names[technician.id] = f"{technician.name} ({technician.external_id})"
-        for day in criteria.days:
-            span = shift_on(technician, day, country, tz)
-            first, last, site, drive = worked.get((technician.id, day.isoformat()), (None, None, None, None))
+    nothing = (None, None, None, None)
+    for tid in names:
+        on_shift = shifts.get(tid, {})
+        for day, iso in days:
+            span = on_shift.get(day)
+            first, last, site, drive = worked.get((tid, iso), nothing)
             if span is None and last is None:
                 continue
-            sums = totals[technician.id]
+            sums = totals[tid]
+            shift_end = first
             if span is not None:
                 sums[0] += (span.end - span.start).total_seconds() / 60 - span.break_minutes
+                shift_end = (span.end - origin).total_seconds() / 60
             sums[1] += float(site or 0)
             sums[2] += float(drive or 0)
-            sums[3] += _overtime_min(span.end if span is not None else first, last)
+            sums[3] += _overtime_min(shift_end, last)
     rows = [Utilisation(names[tid], *sums) for tid, sums in totals.items()]
     return sorted(rows, key=lambda u: u.technician)
 
 
-def _overtime_min(shift_end: datetime | None, last_completed: datetime | None) -> float:
+def _overtime_min(shift_end: float | None, last_completed: float | None) -> float:
     if shift_end is None or last_completed is None:
         return 0.0
-    return max(0.0, (last_completed - shift_end).total_seconds() / 60)
+    return max(0.0, float(last_completed) - shift_end)

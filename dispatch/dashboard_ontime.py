@@ -127,11 +127,14 @@ def on_time_of(key: str, values: Sequence[Any]) -> OnTime:
     return OnTime(key=key, **fields)
 
 
-# The groupings the statement sums by; each breakdown is then rolled up from the one that holds it.
-# Two fine groupings rather than one per breakdown: a handful of sorts instead of eight, and at most
-# days x technicians and districts x products x job types x priorities rows to add up.
-GROUPINGS = (("day", "technician"), ("district", "product", "job_type", "priority"), HISTOGRAMS)
+# The groupings the statement sums by; each breakdown is then added up from the one that holds it.
+# Each grouping is a sort of every counted job on SQLite: the four small breakdowns share one (at most
+# districts x products x job types x priorities rows to add up), as do the histograms, which need one count.
+GROUPINGS = (("day",), ("technician",), ("district", "product", "job_type", "priority"), HISTOGRAMS)
 WIDTH = max(len(g) for g in GROUPINGS)
+
+# Running sums of the COUNTS columns per raw key (as the database gives it), per breakdown.
+Sums = dict[str, dict[Any, list[Any]]]
 
 
 def on_time_tables(
@@ -148,7 +151,7 @@ def on_time_tables(
     flags = _job_flags(criteria, now, tz)
     parts = [_grouped_part(flags, index, criteria, tz) for index in range(len(GROUPINGS))]
     parts.append(_worst_part(flags, worst))
-    fine: dict[str, list[OnTime]] = {name: [] for grouping in GROUPINGS for name in grouping}
+    sums: Sums = {name: {} for grouping in GROUPINGS for name in grouping}
     misses: list[tuple[float, int]] = []
     for row in session.execute(union_all(*parts)):
         index, keys, values = int(row[0]), row[1 : 1 + WIDTH], row[1 + WIDTH :]
@@ -156,23 +159,43 @@ def on_time_tables(
             misses.append((-float(values[0]), int(keys[0])))
             continue
         for name, key in zip(GROUPINGS[index], keys, strict=False):
-            fine[name].append(_on_time(key, values, name, names))
+            _add(sums[name], key, values)
     return OnTimeTables(
-        breakdowns={name: _rolled_up(fine[name]) for name in BREAKDOWNS},
-        response_h=_histogram(_rolled_up(fine["response"]), RESPONSE_EDGES_H),
-        lateness_min=_histogram(_rolled_up(fine["lateness"]), LATENESS_EDGES_MIN),
+        breakdowns={name: _keyed(sums[name], name, names) for name in BREAKDOWNS},
+        response_h=_histogram(_keyed(sums["response"], "response", names), RESPONSE_EDGES_H),
+        lateness_min=_histogram(_keyed(sums["lateness"], "lateness", names), LATENESS_EDGES_MIN),
         worst_ids=[job_id for _late, job_id in sorted(misses)],
     )
 
 
+def _add(into: dict[Any, list[Any]], key: Any, values: Sequence[Any]) -> None:
+    """Add one grouped row's counts to the running sums of `key` (NULL sums count as 0)."""
+    total = into.get(key)
+    if total is None:
+        into[key] = [v or 0 for v in values]
+        return
+    for i, v in enumerate(values):
+        if v:
+            total[i] += v
+
+
 def _grouped_part(flags: CTE, index: int, criteria: DashboardFilter, tz: ZoneInfo) -> Select[*tuple[Any, ...]]:
-    """The sums of the flags grouped by the keys of GROUPINGS[index], keys padded to WIDTH columns."""
+    """The sums of the flags grouped by the keys of GROUPINGS[index], keys padded to WIDTH columns.
+    The histograms' bins only count served jobs: their other columns are zeros, not sums."""
     names = GROUPINGS[index]
     keyed = select(*flags.c, *[_key(flags, name, criteria, tz).label(f"key_{name}") for name in names]).subquery()
     keys = [keyed.c[f"key_{name}"] for name in names]
-    sums = [func.count(), *[func.sum(keyed.c[name]) for name in COUNTS[1:] if name != "response_n"]]
-    sums.insert(COUNTS.index("response_n"), func.count(keyed.c.response_min_sum))
     padding = [cast(literal(None), String) for _ in range(WIDTH - len(names))]
+    if names == HISTOGRAMS:
+        served: list[ColumnElement[Any]] = [
+            func.sum(keyed.c[name]) if name == "served" else literal(0) for name in COUNTS
+        ]
+        return select(literal(index), *keys, *padding, *served).group_by(*keys)
+    sums: list[ColumnElement[Any]] = [
+        func.count(),
+        *[func.sum(keyed.c[name]) for name in COUNTS[1:] if name != "response_n"],
+    ]
+    sums.insert(COUNTS.index("response_n"), func.count(keyed.c.response_min_sum))
     return select(literal(index), *keys, *padding, *sums).group_by(*keys)
 
 
@@ -191,14 +214,16 @@ def _worst_part(flags: CTE, limit: int) -> Select[*tuple[Any, ...]]:
     return select(literal(len(GROUPINGS)), *keys, worst.c.miss_min, *[literal(0) for _ in COUNTS[1:]])
 
 
-def _rolled_up(rows: list[OnTime]) -> list[OnTime]:
-    """The rows added up per key, in key order."""
-    by_key: dict[str, list[OnTime]] = {}
-    for row in rows:
-        by_key.setdefault(row.key, []).append(row)
-    return [
-        on_time_of(key, [sum(getattr(r, n) for r in group) for n in COUNTS]) for key, group in sorted(by_key.items())
-    ]
+def _keyed(sums: dict[Any, list[Any]], grouping: str, names: dict[int, str]) -> list[OnTime]:
+    """The sums as rows in key order, raw keys turned into shown ones (technician ids into names)."""
+    rows: dict[str, list[Any]] = {}
+    for raw_key, values in sums.items():
+        key = _shown_key(raw_key, grouping, names)
+        if key in rows:
+            rows[key] = [a + b for a, b in zip(rows[key], values, strict=True)]
+        else:
+            rows[key] = values
+    return [_on_time(key, rows[key]) for key in sorted(rows)]
 
 
 def _job_flags(criteria: DashboardFilter, now: datetime, tz: ZoneInfo) -> CTE:
@@ -267,14 +292,14 @@ def _histogram(rows: list[OnTime], edges: tuple[int, ...]) -> Histogram:
     return Histogram(edges, tuple(counts))
 
 
-def _on_time(raw_key: Any, values: Sequence[Any], grouping: str, names: dict[int, str]) -> OnTime:
+def _shown_key(raw_key: Any, grouping: str, names: dict[int, str]) -> str:
     if raw_key is None:
-        key = ""
-    elif grouping == "technician":
-        key = names.get(int(raw_key), str(raw_key))
-    else:
-        key = str(raw_key)
-    numbers = [
-        float(v or 0) if name == "response_min_sum" else int(v or 0) for name, v in zip(COUNTS, values, strict=True)
-    ]
+        return ""
+    if grouping == "technician":
+        return names.get(int(raw_key), str(raw_key))
+    return str(raw_key)
+
+
+def _on_time(key: str, values: Sequence[Any]) -> OnTime:
+    numbers = [float(v) if name == "response_min_sum" else int(v) for name, v in zip(COUNTS, values, strict=True)]
     return on_time_of(key, numbers)

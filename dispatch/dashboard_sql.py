@@ -163,7 +163,7 @@ def job_facts_select(criteria: DashboardFilter, tz: ZoneInfo, job_ids: Sequence[
         .where(Job.status != JobStatus.CANCELLED.value)
     )
     # Jobs already chosen are looked up by key; the range would only lead the planner to scan it.
-    stmt = stmt.where(*job_conditions(criteria, tz)) if job_ids is None else stmt.where(Job.id.in_(job_ids))
+    stmt = stmt.where(Job.id.in_(job_ids if job_ids is not None else _ids_in_range(criteria, tz)))
     if criteria.district is not None:
         stmt = stmt.where(Customer.district == criteria.district)
     if criteria.technician_id is not None:
@@ -187,13 +187,32 @@ def job_conditions(criteria: DashboardFilter, tz: ZoneInfo) -> list[ColumnElemen
     return conditions
 
 
-def of_counted_jobs(stmt: S, criteria: DashboardFilter, tz: ZoneInfo) -> S:
-    """`stmt` (which joins `Job`) narrowed to the counted jobs: the conditions on the job itself, and
-    the district and technician filters through the job facts only when set (they cost a join)."""
-    stmt = stmt.where(*job_conditions(criteria, tz), Job.status != JobStatus.CANCELLED.value)
+def _ids_in_range(criteria: DashboardFilter, tz: ZoneInfo) -> Select[int]:
+    """The ids of the jobs `job_conditions` keeps, cancelled ones left out.
+
+    Read from the index ix_job_dashboard alone. Joining other tables through `id IN (this)` rather
+    than filtering the join on the range matters on SQLite: the range comes out of the index in
+    received order, so every lookup of a job's visits or follow-ups would land on a random page;
+    an IN list is walked in id order, the order those rows were written in (over 90 days and 50,000
+    jobs, the on-time statement's per-job pass drops from about 100 to 60 ms). PostgreSQL runs it as
+    a hash semi-join.
+    """
+    return select(Job.id).where(*job_conditions(criteria, tz), Job.status != JobStatus.CANCELLED.value)
+
+
+def counted_job_ids(criteria: DashboardFilter, tz: ZoneInfo) -> Select[int]:
+    """The ids of the counted jobs: the conditions on the job itself, and the district and technician
+    filters through the job facts only when set (they cost a join)."""
     if criteria.district is not None or criteria.technician_id is not None:
-        stmt = stmt.where(Job.id.in_(select(job_facts(criteria, tz).c.job_id)))
-    return stmt
+        return select(job_facts(criteria, tz).c.job_id)
+    return _ids_in_range(criteria, tz)
+
+
+def of_counted_jobs(
+    stmt: S, job_id: ColumnElement[Any] | QueryableAttribute[Any], criteria: DashboardFilter, tz: ZoneInfo
+) -> S:
+    """`stmt` narrowed to the rows whose `job_id` is one of the counted jobs (see `_ids_in_range`)."""
+    return stmt.where(job_id.in_(counted_job_ids(criteria, tz)))
 
 
 def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:

@@ -3,14 +3,15 @@ absences, and the country's public holidays and swapped working days."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
-from dispatch.models import Technician, WeeklyShift
+from dispatch.models import Shift, Technician
 
 
 @dataclass(frozen=True)
@@ -53,31 +54,74 @@ def shift_on(technician: Technician, day: date, country: str, tz: ZoneInfo) -> S
     weekly pattern applies, except on public holidays; on a swapped working day that falls on a
     weekend the technician works, with the hours of its first weekday shift if it has none that day.
     """
-    if not technician.active or _absent(technician, day):
-        return None
-    dated = [s for s in technician.shifts if s.start.astimezone(tz).date() == day]
-    if dated:
-        s = dated[0]
+    return shifts_over(technician, (day,), country, tz).get(day)
+
+
+def shifts_over(technician: Technician, days: Iterable[date], country: str, tz: ZoneInfo) -> dict[date, ShiftSpan]:
+    """`shift_on` for each of `days`, days off left out. The technician's dated shifts and weekly
+    pattern are read once, not once per day: the dashboard asks for every technician's whole quarter."""
+    if not technician.active:
+        return {}
+    dated: dict[date, Shift] = {}
+    for shift in technician.shifts:
+        dated.setdefault(shift.start.astimezone(tz).date(), shift)  # the first listed wins
+    pattern = {
+        w.weekday: (w.start, w.end, w.break_earliest, w.break_latest, w.break_minutes) for w in technician.weekly_shifts
+    }
+    spans = {}
+    for day in days:
+        span = None if _absent(technician, day) else _span_on(day, dated, pattern, country, tz)
+        if span is not None:
+            spans[day] = span
+    return spans
+
+
+# A weekly shift's hours: start, end, break earliest, break latest, break minutes.
+Hours = tuple[time, time, time | None, time | None, int]
+
+
+def _span_on(
+    day: date, dated: dict[date, Shift], pattern: dict[int, Hours], country: str, tz: ZoneInfo
+) -> ShiftSpan | None:
+    s = dated.get(day)
+    if s is not None:
         return ShiftSpan(s.start, s.end, s.break_earliest, s.break_latest, s.break_minutes)
-    if is_public_holiday(day, country):
+    holiday, swapped = _day_kind(day, country)
+    if holiday:
         return None
-    pattern = {w.weekday: w for w in technician.weekly_shifts}
     usual = pattern.get(day.weekday())
-    if usual is None and is_swapped_working_day(day, country):
+    if usual is None and swapped:
         usual = next((pattern[d] for d in range(5) if d in pattern), None)
-    return None if usual is None else _on_day(usual, day, tz)
+    return None if usual is None else _on_day(*usual, day, tz)
+
+
+@lru_cache(maxsize=4096)
+def _day_kind(day: date, country: str) -> tuple[bool, bool]:
+    """Whether `day` is a public holiday, and whether a swapped working day (the calendar is fixed:
+    asked once per day, not once per technician and day)."""
+    return is_public_holiday(day, country), is_swapped_working_day(day, country)
 
 
 def _absent(technician: Technician, day: date) -> bool:
     return any(a.first_day <= day <= a.last_day for a in technician.absences)
 
 
-def _on_day(pattern: WeeklyShift, day: date, tz: ZoneInfo) -> ShiftSpan:
+# Technicians mostly share a few weekly patterns: one span per pattern and day serves them all
+# (ShiftSpan is immutable, so sharing it is safe).
+@lru_cache(maxsize=8192)
+def _on_day(
+    start: time,
+    end: time,
+    break_earliest: time | None,
+    break_latest: time | None,
+    break_minutes: int,
+    day: date,
+    tz: ZoneInfo,
+) -> ShiftSpan:
     def at(clock: time | None) -> datetime | None:
         return None if clock is None else datetime.combine(day, clock, tzinfo=tz)
 
-    start, end = at(pattern.start), at(pattern.end)
-    assert start is not None and end is not None
-    if end <= start:  # a night shift ends the next morning
-        end += timedelta(days=1)
-    return ShiftSpan(start, end, at(pattern.break_earliest), at(pattern.break_latest), pattern.break_minutes)
+    begins, ends = datetime.combine(day, start, tzinfo=tz), datetime.combine(day, end, tzinfo=tz)
+    if ends <= begins:  # a night shift ends the next morning
+        ends += timedelta(days=1)
+    return ShiftSpan(begins, ends, at(break_earliest), at(break_latest), break_minutes)

@@ -16,6 +16,7 @@ from dispatch.users import add_user
 from web import create_app
 
 PASSWORD = "bench-password"
+TARGET_MS = 1000.0  # the requirement: 90 days and 50,000 jobs render in under 1 s
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,10 @@ def dashboard_report(timing: DashboardTiming, runs: int, command: str, machine: 
             f"generated history of {size.days} days, {size.jobs:,} jobs, {size.visits:,} visits and {size.technicians} "
             f"technicians (written in {timing.generate_s:.1f} s); the managers' dashboard over the whole range "
             f"requested {runs} times after one warm-up, in-process (server time: every figure's SQL aggregates, "
-            "the tables and the page). Target: under 1 s.",
+            "the tables and the page).",
+            "",
+            f"Target: the median under {TARGET_MS:,.0f} ms. "
+            + ("Met." if timing.median_ms < TARGET_MS else "**Not met.**"),
             "",
             "| runs | median ms | min ms | max ms |",
             "|---:|---:|---:|---:|",

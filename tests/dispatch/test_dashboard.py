@@ -30,6 +30,7 @@ from dispatch.dashboard_export import table_csv, table_xlsx
 from dispatch.dashboard_sql import DashboardFilter
 from dispatch.db import transaction
 from dispatch.models import (
+    Absence,
     Complaint,
     Customer,
     DayPlan,
@@ -40,11 +41,13 @@ from dispatch.models import (
     PlanRoute,
     PlanStop,
     PlanVersion,
+    Shift,
     Technician,
     Visit,
     VisitPart,
     WeeklyShift,
 )
+from dispatch.roster import shift_on, shifts_over
 
 TZ = ZoneInfo("Asia/Shanghai")
 D = date(2026, 7, 6)
@@ -298,3 +301,34 @@ def test_exports_keep_text_and_numbers() -> None:
     sheet = load_workbook(BytesIO(table_xlsx("By district", ["区域", "rate"], [["天河区", 12.5]]))).active
     assert sheet is not None
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [["区域", "rate"], ["天河区", 12.5]]
+
+
+def test_roster_over_many_days_equals_shift_on_day_by_day(sessions: sessionmaker[Session]) -> None:
+    """The dashboard reads a quarter's shifts at once (`shifts_over`, spans shared between technicians):
+    the same spans as `shift_on` asked day by day, through a dated shift, an absence, National Day, the
+    swapped Saturday after it, a night shift and an inactive technician."""
+    first = date(2026, 9, 25)
+    days = [first + timedelta(days=n) for n in range(21)]
+    with transaction(sessions) as session:
+        depot = Depot(external_id="D1", name="depot", lat=23.1, lon=113.3)
+        day_tech = Technician(external_id="T1", name="Li", depot=depot)
+        day_tech.weekly_shifts = [
+            WeeklyShift(weekday=d, start=time(8), end=time(18), break_minutes=60) for d in range(5)
+        ]
+        day_tech.shifts = [
+            Shift(start=datetime(2026, 9, 27, 9, tzinfo=TZ), end=datetime(2026, 9, 27, 13, tzinfo=TZ), break_minutes=0)
+        ]
+        day_tech.absences = [Absence(first_day=date(2026, 10, 12), last_day=date(2026, 10, 13))]
+        night_tech = Technician(external_id="T2", name="Wang", depot=depot)
+        night_tech.weekly_shifts = [
+            WeeklyShift(weekday=d, start=time(22), end=time(6), break_minutes=30) for d in range(7)
+        ]
+        gone = Technician(external_id="T3", name="Zhao", depot=depot, active=False)
+        gone.weekly_shifts = [WeeklyShift(weekday=d, start=time(8), end=time(18), break_minutes=60) for d in range(7)]
+        session.add_all([depot, day_tech, night_tech, gone])
+        session.flush()
+        for tech in (day_tech, night_tech, gone):
+            expected = {d: span for d in days if (span := shift_on(tech, d, "CN", TZ)) is not None}
+            assert shifts_over(tech, days, "CN", TZ) == expected
+        assert date(2026, 10, 10) in shifts_over(day_tech, days, "CN", TZ)  # the swapped Saturday is worked
+        assert shifts_over(gone, days, "CN", TZ) == {}
