@@ -82,7 +82,7 @@ def _busiest_district(page: Page) -> tuple[str, int]:
 
 def _download_csv(page: Page, name: str, folder: Path) -> list[list[str]]:
     with page.expect_download() as info:
-        page.click(f"#table-{name} .exports a:text-is('CSV')")
+        page.click(f"#table-{name} .exports a[data-format=csv]")
     download = info.value
     assert download.suggested_filename.startswith(f"{name}-") and download.suggested_filename.endswith(".csv")
     target = folder / download.suggested_filename

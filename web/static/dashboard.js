@@ -5,10 +5,11 @@
   const source = document.getElementById("dashboard-data");
   if (!source || typeof Plotly === "undefined") return;
   const data = JSON.parse(source.textContent);
-  const config = { responsive: true, displaylogo: false };
+  // The mode bar would sit over the titles on a phone; the charts are for reading, not editing.
+  const config = { responsive: true, displaylogo: false, displayModeBar: false };
   const layout = (title, extra) => Object.assign({
     title: { text: title, font: { size: 15 } },
-    margin: { l: 45, r: 15, t: 45, b: 60 },
+    margin: { l: 45, r: 30, t: 45, b: 70 },
     autosize: true,
     legend: { orientation: "h", y: -0.25 },
   }, extra);
@@ -17,12 +18,12 @@
   Plotly.newPlot("chart-daily", [
     { x: daily.days, y: daily.target, name: daily.target_name, mode: "lines+markers", connectgaps: false },
     { x: daily.days, y: daily.promise, name: daily.promise_name, mode: "lines+markers", connectgaps: false },
-  ], layout(daily.title, { yaxis: { range: [0, 100], ticksuffix: "%" }, xaxis: { type: "date" } }), config);
+  ], layout(daily.title, { yaxis: { range: [0, 100], ticksuffix: "%" }, xaxis: { type: "date", tickformat: "%m-%d" } }), config);
 
   for (const name of ["response", "lateness"]) {
     const chart = data[name];
     Plotly.newPlot("chart-" + name, [
       { x: chart.bins, y: chart.counts, type: "bar", marker: { color: name === "lateness" ? "#c0392b" : "#2e86c1" } },
-    ], layout(chart.title, { xaxis: { type: "category" } }), config);
+    ], layout(chart.title, { xaxis: { type: "category", automargin: true } }), config);
   }
 })();
