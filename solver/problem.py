@@ -101,6 +101,8 @@ class Job:
     # Soft deadlines on the start of service: meet the target, keep the promise.
     target: int | None = None
     promise: int | None = None
+    # False once the target cannot be met any more: still counted in the figures, no longer priced.
+    target_priced: bool = True
     priority: float = 1.0
     pin_technician: str | None = None
     pin_position: int | None = None  # 0-based position in the pinned technician's route

@@ -115,7 +115,10 @@ def lateness_bounds(job: Job, weights: Weights, earliest: int, horizon: int) -> 
     """
     late = [
         (deadline, round(weight * job.priority))
-        for deadline, weight in ((job.target, weights.target_late), (job.promise, weights.promise_late))
+        for deadline, weight in (
+            (job.target if job.target_priced else None, weights.target_late),
+            (job.promise, weights.promise_late),
+        )
         if deadline is not None and deadline < horizon and weight > 0
     ]
     if len(late) == 2 and max(d for d, _ in late) <= earliest:

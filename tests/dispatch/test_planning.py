@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 
 import pytest
@@ -12,6 +13,7 @@ from dispatch.config import Settings
 from dispatch.models import Job, Technician
 from dispatch.planning import PlanningError, build_day_problem, on_shift
 from solver import SolveParams, check, solve
+from solver.routing import lateness_bounds
 from tests.conftest import DATA
 from tests.helpers import run_import
 
@@ -95,3 +97,26 @@ def test_appointments_are_due_by_their_window_and_a_missed_one_is_still_owed(
     assert planned.windows and planned.windows[0].end == end_s and planned.target == planned.promise == end_s
     owed = next(j for j in next_day.problem.jobs if j.id == job.external_id)
     assert owed.windows == () and owed.target == owed.promise == 0
+
+
+def test_a_target_already_missed_costs_nothing_while_the_promise_still_runs(
+    scenario: sessionmaker[Session], settings: Settings
+) -> None:
+    """Planned at 15:00, a call of 08:00 (target 14:00 missed, promise tomorrow 08:00) has its target
+    no longer priced; a call of 13:00 (target 19:00 ahead) keeps both."""
+    with scenario() as session:
+        calls = session.scalars(select(Job).where(Job.window_start.is_(None)).order_by(Job.received_at)).all()
+        day = calls[0].received_at.astimezone(settings.tz).date()
+        as_of = datetime.combine(day, time(15), tzinfo=settings.tz)
+        problem = build_day_problem(session, day, settings, as_of=as_of)
+        missed = next(j for j in calls if j.target_at <= as_of < j.promise_at)
+        ahead = next(j for j in calls if as_of < j.target_at and j.received_at <= as_of)
+    planned = {j.id: j for j in problem.problem.jobs}
+    lost = planned[missed.external_id]
+    assert not lost.target_priced and lost.promise == round((missed.promise_at - problem.origin).total_seconds())
+    weights, horizon = problem.problem.weights, problem.problem.horizon
+    priced = lateness_bounds(replace(lost, target_priced=True), weights, 0, horizon)
+    assert (lost.target, weights.target_late) in priced
+    assert (lost.target, weights.target_late) not in lateness_bounds(lost, weights, 0, horizon)
+    kept = planned[ahead.external_id]
+    assert kept.target_priced and kept.target == round((ahead.target_at - problem.origin).total_seconds())
