@@ -47,7 +47,8 @@ class Settings:
     scheduler_disabled: str = ""
     # A visit may run past the shift's end; the drive home after it is overtime, paid and capped. Two
     # hours let the last visits of the day reach the outer districts (Conghua, Zengcheng: 2 h from a
-    # depot): guangzhou-normal replay, 2 s re-plans, 277 calls served against 252 with a 1-hour cap.
+    # depot). Replays with 2 s re-plans, against a 1-hour cap: guangzhou-normal 259 calls served against
+    # 251, guangzhou-peak 310 against 262 (BENCHMARKS.md "Replay").
     overtime_cap_min: float = 120.0
     # Map tiles for the dispatcher's map (empty: no tiles, routes on a blank map, works offline);
     # `tile_datum` gcj02 for Chinese providers, whose tiles are in GCJ-02 coordinates.
