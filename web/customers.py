@@ -3,7 +3,7 @@ record search across visits and the fault report per product model (dispatchers 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
@@ -14,6 +14,7 @@ from dispatch.models import ProductKind, Role, Technician
 from dispatch.service_records import DEFAULT_TOP, RecordFilter, fault_report, search_records
 from web.auth import roles_required
 from web.db import db, settings
+from web.query import day_arg
 
 bp = Blueprint("customers", __name__)
 SUMMARY_ENDPOINT = "service.visit_summary"  # the printable summary, from the service blueprint when present
@@ -86,20 +87,10 @@ def _record_filter() -> RecordFilter:
         fault=args.get("fault", "").strip() or None,
         cause=args.get("cause", "").strip() or None,
         part=args.get("part", "").strip() or None,
-        first_day=_day_arg("from"),
-        last_day=_day_arg("to"),
+        first_day=day_arg("from"),
+        last_day=day_arg("to"),
         technician=args.get("technician") or None,
     )
-
-
-def _day_arg(name: str) -> date | None:
-    raw = request.args.get(name, "")
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=f"{name}: {raw!r} is not a date like 2026-07-06")
 
 
 def _filter_choices() -> dict[str, object]:

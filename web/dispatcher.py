@@ -23,6 +23,7 @@ from dispatch.store import JobFilter, list_jobs
 from web.auth import roles_required
 from web.db import db, settings
 from web.presenters import map_routes, timeline
+from web.query import day_arg
 
 bp = Blueprint("dispatcher", __name__, url_prefix="/dispatch")
 DEFAULT_TIME_LIMIT_S = 30.0
@@ -34,13 +35,7 @@ def planner() -> Planner:
 
 
 def _day() -> date:
-    raw = request.values.get("day")
-    if not raw:
-        return datetime.now(settings().tz).date()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=f"day: {raw!r} is not a date like 2026-07-06")
+    return day_arg("day") or datetime.now(settings().tz).date()
 
 
 @bp.get("/plan")

@@ -7,7 +7,7 @@ Views parse the filter, call `dispatch.dashboard.build_dashboard` and lay its fi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -22,6 +22,7 @@ from dispatch.models import Priority, Role
 from web.auth import roles_required
 from web.db import db
 from web.i18n import label
+from web.query import day_arg
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -84,12 +85,12 @@ def _build(criteria: DashboardFilter) -> Dashboard:
 def _criteria(args: MultiDict[str, str]) -> DashboardFilter:
     """The filter of the query string; 400 on a malformed date or a range backwards or over a year."""
     today = datetime.now(current_app.extensions["dispatch"]["settings"].tz).date()
+    last = day_arg("to") or today
+    first = day_arg("from") or last - timedelta(days=DEFAULT_DAYS - 1)
     try:
-        last = date.fromisoformat(args["to"]) if args.get("to") else today
-        first = date.fromisoformat(args["from"]) if args.get("from") else last - timedelta(days=DEFAULT_DAYS - 1)
         technician = int(args["technician"]) if args.get("technician") else None
     except ValueError:
-        abort(400)
+        abort(400, description=f"technician: {args['technician']!r} is not a number")
     if last < first or (last - first).days >= MAX_DAYS:
         abort(400)
     return DashboardFilter(

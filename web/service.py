@@ -53,6 +53,7 @@ from dispatch.models import (
 from dispatch.warranty import JobWarranty, TermDays, job_charges, job_warranty, update_terms_and_fees
 from web.auth import roles_required
 from web.db import db, settings
+from web.query import day_arg
 
 bp = Blueprint("service", __name__)
 YES_NO = ["yes", "no"]
@@ -364,24 +365,14 @@ def warranty_settings() -> ResponseReturnValue:
 # --- Late-arrival compensation (managers) -----------------------------------------------------
 
 
-def _day_arg(name: str, default: date) -> date:
-    raw = request.args.get(name, "")
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, description=f"{name}: {raw!r} is not a date like 2026-07-06")
-
-
 @bp.get("/reports/compensation")
 @roles_required(Role.MANAGER)
 def compensation() -> ResponseReturnValue:
     """Jobs whose promise was missed in a date range (default: the last 7 days), with compensation;
     ?format=csv downloads the table."""
     now = _now()
-    last = _day_arg("last", now.date())
-    first = _day_arg("first", last - timedelta(days=6))
+    last = day_arg("last") or now.date()
+    first = day_arg("first") or last - timedelta(days=6)
     try:
         rows = late_jobs(db(), first, last, settings(), now)
     except ValueError as exc:

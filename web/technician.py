@@ -3,7 +3,7 @@ buttons and the completion form (the service record). A technician reaches only 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,6 +25,7 @@ from dispatch.plans import published_route
 from dispatch.records import PartUse, ServiceRecord, arrive, finish_visit, set_off
 from web.auth import roles_required
 from web.db import db, settings
+from web.query import day_arg
 
 bp = Blueprint("technician", __name__, url_prefix="/me")
 PART_ROWS = 3
@@ -34,11 +35,7 @@ PART_ROWS = 3
 @roles_required(Role.TECHNICIAN)
 def day() -> ResponseReturnValue:
     """Today's (or ?day=) published stops of the signed-in technician."""
-    raw = request.args.get("day")
-    try:
-        when = date.fromisoformat(raw) if raw else datetime.now(settings().tz).date()
-    except ValueError:
-        abort(400, description=f"day: {raw!r} is not a date like 2026-07-06")
+    when = day_arg("day") or datetime.now(settings().tz).date()
     route = published_route(db(), when, _technician_id())
     changed = route is not None and route.changed and route.seen_at is None
     if changed and route is not None:
