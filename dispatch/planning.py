@@ -101,10 +101,10 @@ def build_day_problem(
 
     With `present` (technician.id -> where and when they are free) the problem is the rest of the
     day: those technicians start there, then, without a break already taken; one free only after
-    their shift's end is left out."""
+    their shift's end, or missing from `present` (their shift is over), is left out."""
     origin = datetime.combine(day, time(0), tzinfo=settings.tz)
+    crew = [(t, span) for t, span in on_shift(session, day, settings) if _still_free(present, t.id, span)]
     present = present or {}
-    crew = [(t, span) for t, span in on_shift(session, day, settings) if _still_free(present.get(t.id), span)]
     if not crew:
         raise PlanningError(f"nobody is on shift on {day.isoformat()}")
     depots = list(session.scalars(select(Depot).order_by(Depot.id)))
@@ -153,13 +153,21 @@ def build_day_problem(
     )
 
 
-def _still_free(start: TechnicianStart | None, span: ShiftSpan) -> bool:
-    """A technician may leave for another visit only before their shift ends."""
-    return start is None or start.ready_at < span.end
+def _still_free(present: Mapping[int, TechnicianStart] | None, technician_id: int, span: ShiftSpan) -> bool:
+    """Planning the whole day (`present` None) everyone on shift counts; the rest of a day counts
+    only those still present and free before their shift ends (one may leave for a visit only then).
+    Planned from their shift's start, a technician whose shift is over would take jobs in the past."""
+    if present is None:
+        return True
+    start = present.get(technician_id)
+    return start is not None and start.ready_at < span.end
 
 
 def _shift(
-    span: ShiftSpan, to_s: Callable[[datetime], int], start: TechnicianStart | None = None, max_overtime: int = 0
+    span: ShiftSpan,
+    to_s: Callable[[datetime], int],
+    start: TechnicianStart | None = None,
+    max_overtime: int = 0,
 ) -> Shift:
     begin = span.start if start is None else max(span.start, start.ready_at)
     pause = None

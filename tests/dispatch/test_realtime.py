@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -68,6 +69,36 @@ def test_replan_keeps_the_visit_under_way(tmp_path: Path, sessions: sessionmaker
     assert replan_rest_of_day(sessions, settings, at("2026-07-06 08:31")) is None
     with sessions() as session:
         assert session.scalar(select(func.count(PlanVersion.id))) == versions
+
+
+def test_evening_replan_leaves_out_finished_shifts(
+    tmp_path: Path, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """At 18:30 only the technician on 10:00-20:00 may still leave: nobody whose shift ended at 18:00
+    is given the open calls, and nothing is planned before now."""
+    path, raw = small_scenario(tmp_path, technicians=4, calls=8)
+    late = raw["technicians"][1]
+    late["shifts"] = [
+        {
+            "start": "2026-07-06T10:00:00+08:00",
+            "end": "2026-07-06T20:00:00+08:00",
+            "break": {"earliest": "2026-07-06T13:00:00+08:00", "latest": "2026-07-06T15:00:00+08:00", "minutes": 45},
+        }
+    ]
+    late["skills"] = sorted({f"{c['product']}:{c['job_type']}" for c in raw["calls"]})
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    run_import(sessions, settings, path)
+    settings = replace(settings, replan_time_limit_s=0.3)
+    evening = at("2026-07-06 18:30")
+    outcome = replan_rest_of_day(sessions, settings, evening)
+    assert outcome is not None and outcome.version_id is not None
+    with sessions() as session:
+        version = session.get(PlanVersion, outcome.version_id)
+        assert version is not None
+        working = {r.technician.external_id.split("/")[-1] for r in version.routes if r.stops}
+        arrivals = [s.arrival for r in version.routes for s in r.stops]
+    assert working == {late["id"]}
+    assert arrivals and min(arrivals) >= evening
 
 
 def test_requests_wait_for_the_debounce(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> None:
