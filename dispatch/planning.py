@@ -124,6 +124,9 @@ def build_day_problem(
     )
     matrix = TravelModel.from_settings(settings).matrix(points)  # type: ignore[arg-type]
     stock = _van_stock(session, [t.id for t, _ in crew])
+    # The break guard only in re-plans of the rest of a day, the plans technicians follow: those never
+    # warm-start, and OR-Tools can stall reading a previous plan's routes into a guarded model.
+    guard = settings.break_guard if present else 1.0
 
     def seconds(moment: datetime) -> int:
         return round((moment - origin).total_seconds())
@@ -133,7 +136,7 @@ def build_day_problem(
             tech.external_id,
             start_index.get(tech.id, depot_index[tech.depot_id]),
             depot_index[tech.depot_id],
-            (_shift(span, seconds, present.get(tech.id), round(settings.overtime_cap_min * 60)),),
+            (_shift(span, seconds, present.get(tech.id), round(settings.overtime_cap_min * 60), guard),),
             skills=frozenset(tech.skill_codes()),
             parts=MappingProxyType(stock.get(tech.id, {})),
             restock_location=depot_index[tech.depot_id],  # parts not on the van wait at the depot
@@ -168,6 +171,7 @@ def _shift(
     to_s: Callable[[datetime], int],
     start: TechnicianStart | None = None,
     max_overtime: int = 0,
+    break_guard: float = 1.0,
 ) -> Shift:
     begin = span.start if start is None else max(span.start, start.ready_at)
     pause = None
@@ -175,7 +179,7 @@ def _shift(
         taken = start is not None and start.break_taken
         if not taken and begin <= span.break_latest:  # one past its window cannot be planned any more
             earliest = max(span.break_earliest, begin)
-            pause = Break(span.break_minutes * 60, to_s(earliest), to_s(span.break_latest))
+            pause = Break(span.break_minutes * 60, to_s(earliest), to_s(span.break_latest), break_guard)
     return Shift(to_s(begin), to_s(span.end), pause, max_overtime)
 
 

@@ -21,7 +21,8 @@ from dispatch.geo import TravelModel
 RESULT_FORMAT = "dispatch-replay/1"
 # A trip is not started before the break when its estimated end, with this margin on the visit's
 # estimate, would pass the break's latest start (a visit cannot be interrupted). In the shipped
-# scenarios visits take up to 2.4x their estimate; with 1.5 one break in ~90 started late.
+# scenarios visits take up to 2.4x their estimate; with 1.5 one break in ~90 started late. Planning
+# keeps the same rule (Settings.break_guard), so that the plans it publishes are ones technicians follow.
 BREAK_MARGIN = 2.0
 
 

@@ -40,15 +40,21 @@ class Window:
 @dataclass(frozen=True)
 class Break:
     """A break of `duration` that must start within [earliest, latest], between two services
-    (at a stop, or as a pause on the drive between them)."""
+    (at a stop, or as a pause on the drive between them).
+
+    `guard` keeps room for an overrun: a service before the break must end by its latest start even
+    if it takes `guard` times its estimate (a visit cannot be interrupted for the break)."""
 
     duration: int
     earliest: int
     latest: int
+    guard: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.duration < 0 or self.latest < self.earliest:
-            raise ProblemError(f"break {self.duration} in [{self.earliest}, {self.latest}] is impossible")
+        if self.duration < 0 or self.latest < self.earliest or self.guard < 1:
+            raise ProblemError(
+                f"break {self.duration} in [{self.earliest}, {self.latest}] (guard {self.guard}) is impossible"
+            )
 
 
 @dataclass(frozen=True)

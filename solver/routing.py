@@ -310,7 +310,7 @@ class _RoutingModel:
 
     def _shifts_and_breaks(self) -> None:
         solver = self.routing.solver()
-        visit_transits = [int(self.layout.service[self.manager.IndexToNode(i)]) for i in range(self.routing.Size())]
+        services = [int(self.layout.service[self.manager.IndexToNode(i)]) for i in range(self.routing.Size())]
         for v, (t, k) in enumerate(self.layout.vehicles):
             shift = self.problem.technicians[t].shifts[k]
             start, end = self.routing.Start(v), self.routing.End(v)
@@ -323,7 +323,9 @@ class _RoutingModel:
                 pause = solver.FixedDurationIntervalVar(
                     shift.pause.earliest, shift.pause.latest, shift.pause.duration, False, f"break {v}"
                 )
-                self.time.SetBreakIntervalsOfVehicle([pause], v, visit_transits)
+                # The break may not start within a visit stretched by its guard (see `Break`).
+                guarded = [round(s * shift.pause.guard) for s in services]
+                self.time.SetBreakIntervalsOfVehicle([pause], v, guarded)
         if self.target_time is not None:
             for v in range(len(self.layout.vehicles)):
                 for index in (self.routing.Start(v), self.routing.End(v)):

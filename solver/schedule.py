@@ -132,21 +132,22 @@ def _simulate(
 
     The checker's rule: a break starting before the drive could end (at the stop being left, or a
     pause on the way) delays the arrival by its length; a later one is taken at the next stop,
-    while waiting, and ends before the service starts. `lenient`: a missed window, a late break or a
-    late return does not stop the schedule.
+    while waiting, and ends before the service starts. After a service the break waits for its guard
+    (`Break.guard`). `lenient`: a missed window, a late break or a late return does not stop the
+    schedule.
     """
     gap, not_before = placement if placement is not None else (-1, 0)
     first_start = _earliest_start(jobs[0], shift.start + legs[0], lenient)
     if first_start is None:
         return None
     depart = shift.start if gap == 0 else max(shift.start, first_start - legs[0])
-    ready = depart
+    ready = guarded = depart  # guarded: the break's earliest start after the last service (its guard)
     stops: list[Stop] = []
     breaks: list[BreakTaken] = []
     for i, leg in enumerate(legs):
         arrival, pause_end = ready + leg, None
         if i == gap and pause is not None:
-            b = max(pause.earliest, ready, not_before)
+            b = max(pause.earliest, guarded, not_before)
             if b > pause.latest and not lenient:
                 return None
             if b < ready + leg:
@@ -165,6 +166,7 @@ def _simulate(
             return None
         stops.append(Stop(job.id, arrival, start, start + job.service))
         ready = start + job.service
+        guarded = start + (round(job.service * pause.guard) if pause is not None else job.service)
     return None
 
 

@@ -107,6 +107,19 @@ def test_break_is_taken_in_its_window_at_a_stop() -> None:
     assert 120 <= taken.start <= 200 and taken.end - taken.start == 60
 
 
+def test_break_guard_keeps_long_visits_clear_of_the_break() -> None:
+    """A 400 s visit in [700, 800] ends by the break's latest start (1200) as estimated, but not if
+    it took twice as long: with guard 1 it is served before the break, with guard 2 it cannot be."""
+    job = Job("long", 1, 400, windows=(Window(700, 800),))
+    for guard, served in ((1.0, True), (2.0, False)):
+        tech = Technician("A", 0, 0, (Shift(0, 3000, Break(60, 1000, 1200, guard)),))
+        plan = planned(grid_problem(LINE, (tech,), (job,)))
+        assert (plan.route_of("A") is not None) is served
+        if served:
+            (taken,) = plan.route_of("A").breaks  # type: ignore[union-attr]
+            assert taken.start >= 1100
+
+
 def test_promise_beats_target() -> None:
     """Two jobs, time for one on time: the job whose promise is at stake goes first."""
     tech = Technician("A", 0, 0, (Shift(0, 5000),))
