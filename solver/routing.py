@@ -94,6 +94,12 @@ def solve(
     model = _RoutingModel(problem, layout, candidates, on_solution)
     remaining = params.time_limit_s - (time.perf_counter() - began)
     solution = model.run(params, remaining, warm_start, seeded)
+    if (solution is None or not model.serves_any(solution)) and _has_breaks(problem):
+        # OR-Tools' first-solution heuristics can fail outright on breaks whose guard blocks much of
+        # the day (guangzhou-peak, 124 jobs, guard 2: nothing served after 10 s); the model without
+        # breaks always starts, and its routes are then timed with the real breaks.
+        began_again = time.perf_counter()
+        return _solve_relaxed(problem, layout, candidates, params, seeded, unassigned, began_again, on_solution)
     if solution is None:
         dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
         return make_plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
@@ -457,7 +463,7 @@ class _RoutingModel:
         if initial is not None:
             return self.routing.SolveFromAssignmentWithParameters(initial, search)
         solution = self.routing.SolveWithParameters(search)
-        if params.solution_limit is None and (solution is None or not self._serves_any(solution)):
+        if params.solution_limit is None and (solution is None or not self.serves_any(solution)):
             # The limit ran out before a first plan (OR-Tools then offers none, or "all unperformed"):
             # a plan is always returned, so search on to the first one.
             search.solution_limit = 1
@@ -465,7 +471,7 @@ class _RoutingModel:
             solution = self.routing.SolveWithParameters(search) or solution
         return solution
 
-    def _serves_any(self, solution: pywrapcp.Assignment) -> bool:
+    def serves_any(self, solution: pywrapcp.Assignment) -> bool:
         return any(self._nodes(solution, v) for v in range(len(self.layout.vehicles)))
 
     def _seeded_orders(self, seeded: dict[int, list[int]]) -> list[list[int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 
@@ -250,6 +251,27 @@ def test_large_problems_are_solved_relaxed_then_timed_with_their_breaks(monkeypa
     plan = solve(problem, SolveParams(time_limit_s=1))
     assert check(problem, plan) == []
     assert plan.figures.served + len(plan.unassigned) == 8 and plan.figures.served >= 6
+    assert all(len(r.breaks) == 1 for r in plan.routes if r.stops)
+
+
+def test_a_search_that_finds_nothing_falls_back_to_the_model_without_breaks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When OR-Tools' first plan serves nothing (its heuristics can fail on guarded breaks), the model
+    without breaks is solved and timed with the real breaks: jobs are served, every rule kept."""
+    searches: list[bool] = []  # whether each search's model had breaks
+    real_run = routing._RoutingModel.run
+
+    def first_search_stalls(self: routing._RoutingModel, *args: Any) -> Any:
+        with_breaks = any(s.pause is not None for t in self.problem.technicians for s in t.shifts)
+        searches.append(with_breaks)
+        return None if len(searches) == 1 else real_run(self, *args)
+
+    monkeypatch.setattr(routing._RoutingModel, "run", first_search_stalls)
+    techs = tuple(Technician(t, 0, 0, (Shift(0, 3000, Break(300, 600, 900)),)) for t in ("A", "B"))
+    jobs = tuple(Job(f"j{i}", 1 + i % 4, 150, promise=2500) for i in range(6))
+    problem = grid_problem(LINE, techs, jobs)
+    plan = solve(problem, SolveParams(time_limit_s=1))
+    assert searches == [True, False]
+    assert check(problem, plan) == [] and plan.figures.served >= 4
     assert all(len(r.breaks) == 1 for r in plan.routes if r.stops)
 
 
