@@ -131,12 +131,17 @@ def build_day_problem(
     def seconds(moment: datetime) -> int:
         return round((moment - origin).total_seconds())
 
+    def drive_home(tech: Technician) -> int:
+        here = start_index.get(tech.id, depot_index[tech.depot_id])
+        return int(matrix.duration_s[here][depot_index[tech.depot_id]])
+
+    cap = round(settings.overtime_cap_min * 60)
     technicians = tuple(
         SolverTechnician(
             tech.external_id,
             start_index.get(tech.id, depot_index[tech.depot_id]),
             depot_index[tech.depot_id],
-            (_shift(span, seconds, present.get(tech.id), round(settings.overtime_cap_min * 60), guard),),
+            (_shift(span, seconds, present.get(tech.id), cap, guard, drive_home(tech)),),
             skills=frozenset(tech.skill_codes()),
             parts=MappingProxyType(stock.get(tech.id, {})),
             restock_location=depot_index[tech.depot_id],  # parts not on the van wait at the depot
@@ -172,8 +177,13 @@ def _shift(
     start: TechnicianStart | None = None,
     max_overtime: int = 0,
     break_guard: float = 1.0,
+    drive_home: int = 0,
 ) -> Shift:
+    """The solver shift; `drive_home` (seconds) from where the technician starts. One who cannot be
+    back by the end plus `max_overtime` even driving straight home (late at a far customer) gets
+    that much overtime: a vehicle that cannot end its empty route leaves the model without any plan."""
     begin = span.start if start is None else max(span.start, start.ready_at)
+    max_overtime = max(max_overtime, to_s(begin) + drive_home - to_s(span.end))
     pause = None
     if span.break_minutes and span.break_earliest is not None and span.break_latest is not None:
         taken = start is not None and start.break_taken

@@ -37,7 +37,7 @@ from dispatch.plans import PublishConflict, day_revision, plan_day, publish, sav
 from dispatch.replan_requests import request_replan
 from dispatch.roster import ShiftSpan
 from dispatch.sla import SlaFlag, sla_flags
-from solver import SolveParams, solve
+from solver import SolveParams, Status, solve
 
 AUTHOR = "scheduler"
 __all__ = ["request_replan"]  # re-exported: the scheduler's side of re-plan requests
@@ -136,6 +136,8 @@ def replan_rest_of_day(sessions: sessionmaker[Session], settings: Settings, now:
         # No warm start here: OR-Tools can stall reading a previous plan's routes into a model whose
         # starts and breaks have moved on; `Weights.move` keeps dispatched jobs where they are instead.
         plan = solve(day_problem.problem, solve_params(settings))
+        if plan.status == Status.NO_SOLUTION:
+            return None  # the published plan stands rather than an empty one
         draft = session.begin_nested()  # undone when the new version changes nothing
         version = save_version(session, day_problem, plan, AUTHOR)
         _add_done_and_under_way(session, version, today, settings)

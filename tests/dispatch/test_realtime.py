@@ -14,8 +14,10 @@ from dispatch.config import Settings
 from dispatch.db import transaction
 from dispatch.intake import Call, take_call
 from dispatch.models import Job, JobStatus, Outcome, PlanVersion, ReplanReason, ReplanRequest, Visit
+from dispatch.planning import build_day_problem, on_shift
 from dispatch.plans import published_route
 from dispatch.realtime import (
+    present_state,
     publish_if_unpublished,
     replan_if_requested,
     replan_rest_of_day,
@@ -23,6 +25,7 @@ from dispatch.realtime import (
     sla_watch,
 )
 from dispatch.records import ServiceRecord, arrive, cancel_job, finish_visit, set_off
+from solver import SolveParams, Status, check, solve
 from tests.dispatch.test_replay import small_scenario
 from tests.helpers import at, run_import
 
@@ -99,6 +102,31 @@ def test_evening_replan_leaves_out_finished_shifts(
         arrivals = [s.arrival for r in version.routes for s in r.stops]
     assert working == {late["id"]}
     assert arrivals and min(arrivals) >= evening
+
+
+def test_a_technician_late_at_a_far_customer_does_not_stop_the_replan(
+    tmp_path: Path, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """At 17:30 one technician is free only at a customer 3 h from its depot (past its shift end plus the
+    overtime cap): the others' work is still planned, and that technician gets just the drive home."""
+    settings = _day(tmp_path, sessions, settings)
+    evening = at("2026-07-06 17:30")
+    with sessions() as session:
+        crew = [(t, span) for t, span in on_shift(session, evening.date(), settings) if span.end > evening]
+        present = present_state(session, crew, settings, evening)
+        far_tech, far_span = crew[0]
+        depot = far_tech.depot
+        present[far_tech.id] = replace(present[far_tech.id], lat=depot.lat + 0.55, lon=depot.lon, ready_at=evening)
+        day_problem = build_day_problem(session, evening.date(), settings, as_of=evening, present=present)
+    far = day_problem.problem.technician(far_tech.external_id)
+    (shift,) = far.shifts
+    home = int(day_problem.problem.duration[far.start_location][far.end_location])
+    end = (far_span.end - day_problem.origin).total_seconds()
+    assert shift.start + home > end + settings.overtime_cap_min * 60  # beyond the cap
+    assert shift.start + home <= shift.end + shift.max_overtime
+    plan = solve(day_problem.problem, SolveParams(time_limit_s=1))
+    assert plan.status != Status.NO_SOLUTION and plan.figures.served > 0
+    assert check(day_problem.problem, plan) == []
 
 
 def test_requests_wait_for_the_debounce(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> None:
