@@ -33,7 +33,7 @@ from dispatch.models import (
     Visit,
 )
 from dispatch.planning import DayProblem, PlanningError, TechnicianStart, build_day_problem, on_shift
-from dispatch.plans import PublishConflict, day_revision, plan_day, publish, save_version
+from dispatch.plans import PublishConflict, day_revision, plan_day, publish, published_routes, save_version
 from dispatch.replan_requests import request_replan
 from dispatch.roster import ShiftSpan
 from dispatch.sla import SlaFlag, sla_flags
@@ -133,9 +133,9 @@ def replan_rest_of_day(sessions: sessionmaker[Session], settings: Settings, now:
         before = _published_version(session, today)
         revision = day_revision(session, today)
         day_problem = _keep_pins(day_problem, before)
-        # No warm start here: OR-Tools can stall reading a previous plan's routes into a model whose
-        # starts and breaks have moved on; `Weights.move` keeps dispatched jobs where they are instead.
-        plan = solve(day_problem.problem, solve_params(settings))
+        # From the published plan: each re-plan goes on improving the last one, and what still works stays.
+        warm = published_routes(session, day_problem)
+        plan = solve(day_problem.problem, solve_params(settings), warm_start=warm)
         if plan.status == Status.NO_SOLUTION:
             return None  # the published plan stands rather than an empty one
         draft = session.begin_nested()  # undone when the new version changes nothing

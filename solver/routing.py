@@ -263,6 +263,7 @@ class _RoutingModel:
     ) -> None:
         self.problem = problem
         self.layout = layout
+        self.allowed: dict[int, set[int]] = {}  # job node -> the vehicles that may serve it
         n_vehicles = len(layout.vehicles)
         starts = [layout.start_node(v) for v in range(n_vehicles)]
         ends = [layout.end_node(v) for v in range(n_vehicles)]
@@ -347,6 +348,7 @@ class _RoutingModel:
             job = self.problem.jobs[j]
             index = self.manager.NodeToIndex(node)
             allowed = sorted(vehicle_of[(c.technician, c.shift)] for c in candidates[j])
+            self.allowed[node] = set(allowed)
             # SetAllowedVehiclesForIndex rejects a list in OR-Tools 9.15's Python binding.
             self.routing.VehicleVar(index).SetValues([-1, *allowed])
             self.routing.AddDisjunction([index], max(1, round(weights.drop * job.priority)))
@@ -448,6 +450,7 @@ class _RoutingModel:
         seeded: dict[int, list[int]] | None = None,
     ) -> pywrapcp.Assignment | None:
         """Search for `seconds` (at least 0.1), from a warm start or a seed when given."""
+        began = time.perf_counter()
         search = pywrapcp.DefaultRoutingSearchParameters()
         search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
         search.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic)
@@ -457,9 +460,11 @@ class _RoutingModel:
         search.log_search = params.log_search
         initial = None
         if warm_start is not None:
-            initial = self._initial(self._orders_of(warm_start))
+            initial = self._initial(self._orders_of(warm_start), search)
         elif seeded is not None:
-            initial = self._initial(self._seeded_orders(seeded))
+            initial = self._initial(self._seeded_orders(seeded), search)
+        left = seconds - (time.perf_counter() - began)  # reading the routes took part of it
+        search.time_limit.FromMilliseconds(max(100, round(left * 1000)))
         if initial is not None:
             return self.routing.SolveFromAssignmentWithParameters(initial, search)
         solution = self.routing.SolveWithParameters(search)
@@ -487,18 +492,23 @@ class _RoutingModel:
         ]
 
     def _orders_of(self, plan: Plan) -> list[list[int]]:
-        """Job nodes of each vehicle, in the order a previous plan visits them."""
+        """Job nodes of each vehicle, in the order a previous plan visits them; a job that vehicle may
+        no longer serve (its window now out of the shift's reach...) is left out."""
         node_of = {self.problem.jobs[j].id: node for node, j in enumerate(self.layout.jobs)}
         orders: list[list[int]] = []
-        for t, k in self.layout.vehicles:
+        for v, (t, k) in enumerate(self.layout.vehicles):
             previous = plan.route_of(self.problem.technicians[t].id, k)
             stops = previous.stops if previous is not None else ()
-            orders.append([node_of[s.job] for s in stops if s.job in node_of])
+            nodes = (node_of[s.job] for s in stops if s.job in node_of)
+            orders.append([n for n in nodes if v in self.allowed[n]])
         return orders
 
-    def _initial(self, orders: list[list[int]]) -> pywrapcp.Assignment | None:
-        """An assignment from job nodes per vehicle; None when OR-Tools finds it infeasible."""
-        self.routing.CloseModel()
+    def _initial(self, orders: list[list[int]], search: pywrapcp.RoutingSearchParameters) -> pywrapcp.Assignment | None:
+        """An assignment from job nodes per vehicle; None when OR-Tools finds it infeasible.
+
+        Closed with the search's parameters so that reading the routes obeys its time limit: placing
+        the breaks of routes that no longer fit (starts and breaks moved on) can search for minutes."""
+        self.routing.CloseModelWithParameters(search)
         routes = [[self.manager.NodeToIndex(node) for node in order] for order in orders]
         return self.routing.ReadAssignmentFromRoutes(routes, True)
 

@@ -7,9 +7,11 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dispatch import realtime
 from dispatch.config import Settings
 from dispatch.db import transaction
 from dispatch.intake import Call, take_call
@@ -25,7 +27,7 @@ from dispatch.realtime import (
     sla_watch,
 )
 from dispatch.records import ServiceRecord, arrive, cancel_job, finish_visit, set_off
-from solver import SolveParams, Status, check, solve
+from solver import Figures, Plan, SolveParams, Status, check, solve
 from tests.dispatch.test_replay import small_scenario
 from tests.helpers import at, run_import
 
@@ -127,6 +129,21 @@ def test_a_technician_late_at_a_far_customer_does_not_stop_the_replan(
     plan = solve(day_problem.problem, SolveParams(time_limit_s=1))
     assert plan.status != Status.NO_SOLUTION and plan.figures.served > 0
     assert check(day_problem.problem, plan) == []
+
+
+def test_a_replan_without_solution_keeps_the_published_plan(
+    tmp_path: Path, sessions: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the solver finds no plan at all, the technicians keep the one they follow."""
+    settings = _day(tmp_path, sessions, settings)
+    publish_if_unpublished(sessions, settings, at("2026-07-06 08:00"))
+    with sessions() as session:
+        versions = session.scalar(select(func.count(PlanVersion.id)))
+    nothing = Plan((), (), Figures(0, 0, 0, 0, 0, 0, 0), 0, Status.NO_SOLUTION, 0.0)
+    monkeypatch.setattr(realtime, "solve", lambda *args, **kwargs: nothing)
+    assert replan_rest_of_day(sessions, settings, at("2026-07-06 09:00")) is None
+    with sessions() as session:
+        assert session.scalar(select(func.count(PlanVersion.id))) == versions
 
 
 def test_requests_wait_for_the_debounce(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> None:

@@ -11,12 +11,15 @@ import pytest
 from solver import (
     Break,
     DispatchProblem,
+    Figures,
     Job,
     Plan,
     Reason,
+    Route,
     Shift,
     SolveParams,
     Status,
+    Stop,
     Technician,
     Weights,
     Window,
@@ -193,6 +196,27 @@ def test_warm_start_keeps_a_good_plan(small_day: DispatchProblem) -> None:
     first = planned(small_day)
     again = planned(small_day, SolveParams(time_limit_s=5, solution_limit=1), warm_start=first)
     assert again.assignment() == first.assignment()
+
+
+def test_warm_start_leaves_out_what_a_vehicle_may_no_longer_serve() -> None:
+    """The previous plan had B on j1 then j2; j2 now needs a skill only A has. The warm start keeps
+    j1 with B (a cold start gives it to A, who is nearer) rather than being dropped as a whole."""
+    techs = (
+        Technician("A", 1, 1, (Shift(0, 2000),), frozenset({"ac", "tv"})),
+        Technician("B", 0, 0, (Shift(0, 2000),), frozenset({"ac"})),
+    )
+    problem = grid_problem(LINE, techs, (Job("j1", 2, 10, "ac"), Job("j2", 3, 10, "tv")))
+    once = SolveParams(time_limit_s=5, solution_limit=1)
+    assert planned(problem, once).assignment()["j1"] == "A"
+    previous = Plan(
+        (Route("B", 0, 0, (Stop("j1", 0, 0, 0), Stop("j2", 0, 0, 0)), 0),),
+        (),
+        Figures(0, 0, 0, 0, 0, 0, 0),
+        0,
+        Status.OPTIMAL_OR_FEASIBLE,
+        0.0,
+    )
+    assert planned(problem, once, warm_start=previous).assignment()["j1"] == "B"
 
 
 def test_moving_a_dispatched_job_costs() -> None:
