@@ -124,8 +124,9 @@ def build_day_problem(
     )
     matrix = TravelModel.from_settings(settings).matrix(points)  # type: ignore[arg-type]
     stock = _van_stock(session, [t.id for t, _ in crew])
-    # The break guard only in re-plans of the rest of a day, the plans technicians follow: those never
-    # warm-start, and OR-Tools can stall reading a previous plan's routes into a guarded model.
+    # The break guard only in re-plans of the rest of a day, the plans technicians follow: OR-Tools
+    # often fails to read a previous plan's routes into a guarded model, and a whole-day re-plan from the
+    # published plan (the dispatcher's, warm-started) would then lose what it keeps.
     guard = settings.break_guard if present else 1.0
 
     def seconds(moment: datetime) -> int:
