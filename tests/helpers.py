@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import json
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,9 +16,22 @@ from dispatch.config import Settings
 from dispatch.db import transaction
 from dispatch.io.importer import FileResult, import_files
 from dispatch.lifecycle import open_job
-from dispatch.models import Customer, CustomerPhone, Depot, Job, Skill, Technician, WeeklyShift
+from dispatch.models import (
+    Customer,
+    CustomerPhone,
+    Depot,
+    Job,
+    OwnedProduct,
+    Part,
+    Skill,
+    Technician,
+    Visit,
+    VisitPart,
+    WeeklyShift,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def at(text: str, tz: ZoneInfo = SHANGHAI) -> datetime:
@@ -98,3 +113,106 @@ def add_job(session: Session, external_id: str = "J1", received: str = "2026-07-
     open_job(job, at(received))
     session.add(job)
     return job
+
+
+def add_customer(
+    session: Session, external_id: str, name: str, phone: str, address: str = "", district: str = "天河区"
+) -> Customer:
+    """A customer with one normalised phone number."""
+    customer = Customer(
+        external_id=external_id,
+        name=name,
+        address=address,
+        district=district,
+        created_at=at("2026-01-01 09:00"),
+        phones=[CustomerPhone(number=phone)],
+    )
+    session.add(customer)
+    return customer
+
+
+def add_product(
+    customer: Customer, code: str, model: str, serial: str, bought: date | None, warranty_end: date | None = None
+) -> OwnedProduct:
+    """An appliance of `customer`."""
+    product = OwnedProduct(
+        external_id=f"P-{serial}",
+        product_code=code,
+        model=model,
+        serial=serial,
+        purchase_date=bought,
+        warranty_end=warranty_end,
+    )
+    customer.products.append(product)
+    return product
+
+
+def add_visit(
+    session: Session,
+    external_id: str,
+    customer: Customer,
+    technician: Technician,
+    completed: str | None,
+    fault: str = "",
+    cause: str = "",
+    product: OwnedProduct | None = None,
+    parts: tuple[tuple[Part, int], ...] = (),
+    outcome: str | None = "fixed",
+    satisfaction: str | None = "satisfied",
+    product_code: str = "air_conditioner",
+) -> Visit:
+    """A job of `customer` with one visit; `completed` None (and no outcome) for a visit still to come."""
+    received = at("2026-06-01 09:00") if completed is None else at(completed) - timedelta(hours=3)
+    status = "completed" if outcome else "dispatched"
+    job = Job(
+        external_id=external_id,
+        customer=customer,
+        owned_product=product,
+        product_code=product.product_code if product else product_code,
+        job_type_code="repair",
+        fault_description=fault,
+        received_at=received,
+        target_at=received,
+        promise_at=received,
+        duration_min=60,
+        status=status,
+        status_changed_at=received,
+    )
+    visit = Visit(
+        external_id=f"V-{external_id}",
+        technician=technician,
+        completed_at=None if completed is None else at(completed),
+        fault_found=fault,
+        cause=cause,
+        outcome=outcome,
+        satisfaction=satisfaction,
+        parts=[VisitPart(part=part, quantity=quantity) for part, quantity in parts],
+    )
+    job.visits.append(visit)
+    session.add(job)
+    return visit
+
+
+def add_part(session: Session, code: str, name: str) -> Part:
+    """A catalogue part."""
+    part = Part(code=code, name=name, product_code="air_conditioner", unit_price=Decimal("45"))
+    session.add(part)
+    return part
+
+
+def small_scenario(folder: Path, technicians: int = 6, calls: int = 16, days: int = 1) -> tuple[Path, dict[str, Any]]:
+    """The first technicians of guangzhou-normal and the morning calls they are skilled for."""
+    raw = json.loads((DATA / "scenarios" / "guangzhou-normal.json").read_text(encoding="utf-8"))
+    crew = raw["technicians"][:technicians]
+    for tech in crew:
+        tech["shifts"] = tech["shifts"][:days]
+    skills = set().union(*(t["skills"] for t in crew))
+    chosen = [
+        c
+        for c in raw["calls"]
+        if c["received_at"] < "2026-07-06T12" and f"{c['product']}:{c['job_type']}" in skills and not c["window"]
+    ][:calls]
+    raw.update(name="small", technicians=crew, calls=chosen, end=f"2026-07-0{6 + days}T00:00:00+08:00")
+    path = folder / "small.json"
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    return path, raw

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,105 +10,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.customer_files import customer_file, search_customers, visit_record
 from dispatch.models import (
     Complaint,
-    Customer,
-    CustomerPhone,
     FollowUp,
-    Job,
-    OwnedProduct,
-    Part,
-    Technician,
-    Visit,
-    VisitPart,
     Warranty,
 )
-from tests.helpers import add_technician, at
+from tests.helpers import add_customer, add_part, add_product, add_technician, add_visit, at
 
 TODAY = date(2026, 7, 6)
-
-
-def add_customer(
-    session: Session, external_id: str, name: str, phone: str, address: str = "", district: str = "天河区"
-) -> Customer:
-    """A customer with one normalised phone number."""
-    customer = Customer(
-        external_id=external_id,
-        name=name,
-        address=address,
-        district=district,
-        created_at=at("2026-01-01 09:00"),
-        phones=[CustomerPhone(number=phone)],
-    )
-    session.add(customer)
-    return customer
-
-
-def add_product(
-    customer: Customer, code: str, model: str, serial: str, bought: date | None, warranty_end: date | None = None
-) -> OwnedProduct:
-    """An appliance of `customer`."""
-    product = OwnedProduct(
-        external_id=f"P-{serial}",
-        product_code=code,
-        model=model,
-        serial=serial,
-        purchase_date=bought,
-        warranty_end=warranty_end,
-    )
-    customer.products.append(product)
-    return product
-
-
-def add_visit(
-    session: Session,
-    external_id: str,
-    customer: Customer,
-    technician: Technician,
-    completed: str | None,
-    fault: str = "",
-    cause: str = "",
-    product: OwnedProduct | None = None,
-    parts: tuple[tuple[Part, int], ...] = (),
-    outcome: str | None = "fixed",
-    satisfaction: str | None = "satisfied",
-    product_code: str = "air_conditioner",
-) -> Visit:
-    """A job of `customer` with one visit; `completed` None (and no outcome) for a visit still to come."""
-    received = at("2026-06-01 09:00") if completed is None else at(completed) - timedelta(hours=3)
-    status = "completed" if outcome else "dispatched"
-    job = Job(
-        external_id=external_id,
-        customer=customer,
-        owned_product=product,
-        product_code=product.product_code if product else product_code,
-        job_type_code="repair",
-        fault_description=fault,
-        received_at=received,
-        target_at=received,
-        promise_at=received,
-        duration_min=60,
-        status=status,
-        status_changed_at=received,
-    )
-    visit = Visit(
-        external_id=f"V-{external_id}",
-        technician=technician,
-        completed_at=None if completed is None else at(completed),
-        fault_found=fault,
-        cause=cause,
-        outcome=outcome,
-        satisfaction=satisfaction,
-        parts=[VisitPart(part=part, quantity=quantity) for part, quantity in parts],
-    )
-    job.visits.append(visit)
-    session.add(job)
-    return visit
-
-
-def add_part(session: Session, code: str, name: str) -> Part:
-    """A catalogue part."""
-    part = Part(code=code, name=name, product_code="air_conditioner", unit_price=Decimal("45"))
-    session.add(part)
-    return part
 
 
 @pytest.fixture

@@ -28,8 +28,7 @@ from dispatch.realtime import (
 )
 from dispatch.records import ServiceRecord, arrive, cancel_job, finish_visit, set_off
 from solver import Figures, Plan, SolveParams, Status, check, solve
-from tests.dispatch.test_replay import small_scenario
-from tests.helpers import at, run_import
+from tests.helpers import at, run_import, small_scenario
 
 
 def _day(tmp_path: Path, sessions: sessionmaker[Session], settings: Settings) -> Settings:

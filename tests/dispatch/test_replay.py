@@ -16,25 +16,7 @@ from dispatch.config import Settings
 from dispatch.realtime_bench import urgent_on_target
 from dispatch.replay_check import check_replay, recompute_figures
 from dispatch.replay_policies import simulate
-from tests.conftest import DATA
-
-
-def small_scenario(folder: Path, technicians: int = 6, calls: int = 16, days: int = 1) -> tuple[Path, dict[str, Any]]:
-    """The first technicians of guangzhou-normal and the morning calls they are skilled for."""
-    raw = json.loads((DATA / "scenarios" / "guangzhou-normal.json").read_text(encoding="utf-8"))
-    crew = raw["technicians"][:technicians]
-    for tech in crew:
-        tech["shifts"] = tech["shifts"][:days]
-    skills = set().union(*(t["skills"] for t in crew))
-    chosen = [
-        c
-        for c in raw["calls"]
-        if c["received_at"] < "2026-07-06T12" and f"{c['product']}:{c['job_type']}" in skills and not c["window"]
-    ][:calls]
-    raw.update(name="small", technicians=crew, calls=chosen, end=f"2026-07-0{6 + days}T00:00:00+08:00")
-    path = folder / "small.json"
-    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    return path, raw
+from tests.helpers import small_scenario
 
 
 def _figures_match(raw: dict[str, Any], result: dict[str, Any]) -> None:

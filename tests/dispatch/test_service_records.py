@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.service_records import Frequency, ModelFaults, RecordFilter, fault_report, search_records
-from tests.dispatch.test_customer_files import add_customer, add_part, add_product, add_visit
-from tests.helpers import SHANGHAI, add_technician
+from tests.helpers import SHANGHAI, add_customer, add_part, add_product, add_technician, add_visit
 
 
 @pytest.fixture

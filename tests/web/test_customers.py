@@ -12,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.models import Complaint, FollowUp, Job
-from tests.dispatch.test_customer_files import add_customer, add_part, add_product, add_visit
-from tests.helpers import SHANGHAI, add_technician, at
+from tests.helpers import SHANGHAI, add_customer, add_part, add_product, add_technician, add_visit, at
 
 
 @pytest.fixture
