@@ -104,7 +104,7 @@ def build_day_problem(
     their shift's end, or missing from `present` (their shift is over), is left out."""
     origin = datetime.combine(day, time(0), tzinfo=settings.tz)
     crew = [(t, span) for t, span in on_shift(session, day, settings) if _still_free(present, t.id, span)]
-    present = present or {}
+    rest_of_day, present = present is not None, present or {}
     if not crew:
         raise PlanningError(f"nobody is on shift on {day.isoformat()}")
     depots = list(session.scalars(select(Depot).order_by(Depot.id)))
@@ -127,28 +127,27 @@ def build_day_problem(
     # The break guard only in re-plans of the rest of a day, the plans technicians follow: OR-Tools
     # often fails to read a previous plan's routes into a guarded model, and a whole-day re-plan from the
     # published plan (the dispatcher's, warm-started) would then lose what it keeps.
-    guard = settings.break_guard if present else 1.0
+    guard = settings.break_guard if rest_of_day else 1.0
 
     def seconds(moment: datetime) -> int:
         return round((moment - origin).total_seconds())
 
-    def drive_home(tech: Technician) -> int:
-        here = start_index.get(tech.id, depot_index[tech.depot_id])
-        return int(matrix.duration_s[here][depot_index[tech.depot_id]])
-
     cap = round(settings.overtime_cap_min * 60)
-    technicians = tuple(
-        SolverTechnician(
+
+    def solver_technician(tech: Technician, span: ShiftSpan) -> SolverTechnician:
+        here, home = start_index.get(tech.id, depot_index[tech.depot_id]), depot_index[tech.depot_id]
+        shift = _shift(span, seconds, present.get(tech.id), cap, guard, int(matrix.duration_s[here][home]))
+        return SolverTechnician(
             tech.external_id,
-            start_index.get(tech.id, depot_index[tech.depot_id]),
-            depot_index[tech.depot_id],
-            (_shift(span, seconds, present.get(tech.id), cap, guard, drive_home(tech)),),
+            here,
+            home,
+            (shift,),
             skills=frozenset(tech.skill_codes()),
             parts=MappingProxyType(stock.get(tech.id, {})),
-            restock_location=depot_index[tech.depot_id],  # parts not on the van wait at the depot
+            restock_location=home,  # parts not on the van wait at the depot
         )
-        for tech, span in crew
-    )
+
+    technicians = tuple(solver_technician(tech, span) for tech, span in crew)
     closed_by = origin if as_of is None else max(origin, as_of)
     solver_jobs = tuple(_job(job, len(depots) + i, seconds, closed_by) for i, job in enumerate(jobs))
     problem = DispatchProblem(matrix.distance_m, matrix.duration_s, technicians, solver_jobs, DAY_WEIGHTS)
