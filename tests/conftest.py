@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.db import make_engine, make_sessionmaker, upgrade
+from tests.helpers import DATA
 from web import create_app
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(autouse=True)
