@@ -51,9 +51,10 @@ class Settings:
     # 251, guangzhou-peak 310 against 262 (BENCHMARKS.md "Replay").
     overtime_cap_min: float = 120.0
     # A visit a re-plan puts before a technician's break must end by the break's latest start even if it takes
-    # this many times its estimate (a visit is not interrupted; in the shipped scenarios 99 % of visits
-    # take at most 2.07 times their estimate). The replay's technicians keep the same rule.
-    break_guard: float = 2.0
+    # this many times its estimate (a visit is not interrupted; in the shipped scenarios 90 % of visits
+    # take at most 1.5 times their estimate). The replay's technicians keep the same rule (replay.BREAK_MARGIN,
+    # where the choice of 1.5 is measured).
+    break_guard: float = 1.5
     # Map tiles for the dispatcher's map (empty: no tiles, routes on a blank map, works offline);
     # `tile_datum` gcj02 for Chinese providers, whose tiles are in GCJ-02 coordinates.
     tile_url: str = ""
