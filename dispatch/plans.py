@@ -53,7 +53,7 @@ def plan_day(
     day_problem = build_day_problem(session, day, settings, as_of)
     warm = published_routes(session, day_problem)
     plan = solve(day_problem.problem, params or SolveParams(), warm_start=warm, on_solution=on_solution)
-    return save_version(session, day_problem, plan, created_by)
+    return save_version(session, day_problem, plan, created_by, created_at=as_of)
 
 
 def published_routes(session: Session, day_problem: DayProblem) -> Plan | None:
@@ -78,14 +78,21 @@ def published_routes(session: Session, day_problem: DayProblem) -> Plan | None:
     return Plan(routes, (), Figures(0, 0, 0, 0, 0, 0, 0), 0, Status.OPTIMAL_OR_FEASIBLE, 0.0)
 
 
-def save_version(session: Session, day_problem: DayProblem, plan: Plan, created_by: str = "") -> PlanVersion:
-    """Store a solver plan of the day as the next draft version."""
+def save_version(
+    session: Session,
+    day_problem: DayProblem,
+    plan: Plan,
+    created_by: str = "",
+    created_at: datetime | None = None,
+) -> PlanVersion:
+    """Store a solver plan of the day as the next draft version, made at `created_at` (default: the
+    wall clock; scheduled tasks pass their clock, simulated in a replay)."""
     number = (session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.day == day_problem.day)) or 0) + 1
     version = PlanVersion(
         day=day_problem.day,
         number=number,
         status=PlanStatus.DRAFT.value,
-        created_at=datetime.now(tz=day_problem.origin.tzinfo),
+        created_at=created_at or datetime.now(tz=day_problem.origin.tzinfo),
         created_by=created_by,
         figures=figures_of(plan),
     )

@@ -139,7 +139,7 @@ def replan_rest_of_day(sessions: sessionmaker[Session], settings: Settings, now:
         if plan.status == Status.NO_SOLUTION:
             return None  # the published plan stands rather than an empty one
         draft = session.begin_nested()  # undone when the new version changes nothing
-        version = save_version(session, day_problem, plan, AUTHOR)
+        version = save_version(session, day_problem, plan, AUTHOR, created_at=now)
         _add_done_and_under_way(session, version, today, settings)
         if before is not None and not _differs(before, version):
             draft.rollback()

@@ -75,6 +75,21 @@ def test_replan_keeps_the_visit_under_way(tmp_path: Path, sessions: sessionmaker
         assert session.scalar(select(func.count(PlanVersion.id))) == versions
 
 
+def test_versions_carry_the_clock_of_the_task_that_made_them(
+    tmp_path: Path, sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """A replay's simulated morning, not the wall clock, is when its plans were made."""
+    settings = _day(tmp_path, sessions, settings)
+    publish_if_unpublished(sessions, settings, at("2026-07-06 08:00"))
+    with transaction(sessions) as session:
+        set_off(_first_stop(session), at("2026-07-06 08:05"))
+    outcome = replan_rest_of_day(sessions, settings, at("2026-07-06 08:30"))
+    assert outcome is not None and outcome.version_id is not None
+    with sessions() as session:
+        made = session.scalars(select(PlanVersion.created_at).order_by(PlanVersion.number)).all()
+    assert made == [at("2026-07-06 08:00"), at("2026-07-06 08:30")]
+
+
 def test_evening_replan_leaves_out_finished_shifts(
     tmp_path: Path, sessions: sessionmaker[Session], settings: Settings
 ) -> None:
