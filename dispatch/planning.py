@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 
 from sqlalchemy import select
@@ -35,6 +35,11 @@ PLANNABLE = (JobStatus.NEW.value, JobStatus.PLANNED.value, JobStatus.NEEDS_REVIS
 # (2-day replay of guangzhou-normal, 2 s re-plans: 167 calls served against 147 with the solver's
 # generic 50/500/balance 1).
 DAY_WEIGHTS = Weights(target_late=2, promise_late=20, balance=0)
+# A call whose promise falls after this time tomorrow keeps it when it waits for tomorrow's first visits.
+NEXT_MORNING = time(10, 0)
+# The drop-cost share of a job that loses nothing by waiting: still far above any route's cost, so it is
+# served whenever the day has room, but after the jobs that would lose their target or promise.
+LEFT_FOR_LATER = 0.05
 PRIORITY_WEIGHT = {Priority.NORMAL.value: 1.0, Priority.URGENT.value: 2.0, Priority.COMPLAINT.value: 3.0}
 
 
@@ -149,7 +154,8 @@ def build_day_problem(
 
     technicians = tuple(solver_technician(tech, span) for tech, span in crew)
     closed_by = origin if as_of is None else max(origin, as_of)
-    solver_jobs = tuple(_job(job, len(depots) + i, seconds, closed_by) for i, job in enumerate(jobs))
+    next_morning = datetime.combine(day + timedelta(days=1), NEXT_MORNING, tzinfo=settings.tz)
+    solver_jobs = tuple(_job(job, len(depots) + i, seconds, closed_by, next_morning) for i, job in enumerate(jobs))
     problem = DispatchProblem(matrix.distance_m, matrix.duration_s, technicians, solver_jobs, DAY_WEIGHTS)
     return DayProblem(
         day,
@@ -193,7 +199,9 @@ def _shift(
     return Shift(to_s(begin), to_s(span.end), pause, max_overtime)
 
 
-def _job(job: Job, location: int, to_s: Callable[[datetime], int], closed_by: datetime) -> SolverJob:
+def _job(
+    job: Job, location: int, to_s: Callable[[datetime], int], closed_by: datetime, next_morning: datetime
+) -> SolverJob:
     """The solver's job. An appointment whose window closed (before `closed_by`) unserved is still
     owed a visit: it goes in without a window, already late against the window's end.
 
@@ -218,8 +226,22 @@ def _job(job: Job, location: int, to_s: Callable[[datetime], int], closed_by: da
         target_priced=not target_lost,
         promise=max(0, to_s(due.promise_at)),
         priority=PRIORITY_WEIGHT.get(job.priority, 1.0),
+        drop_share=_drop_share(due.target_at, due.promise_at, closed_by, next_morning),
         dispatched_to=_dispatched_to(job),
     )
+
+
+def _drop_share(target_at: datetime, promise_at: datetime, closed_by: datetime, next_morning: datetime) -> float:
+    """What leaving a job out of the day's plan loses, as a share of the drop cost: half for its
+    target (still ahead), half for its promise (ahead, but due by `next_morning`). An appointment
+    today stakes both; a call whose target is gone and whose promise runs past tomorrow morning
+    stakes nothing and is served only with time to spare (`LEFT_FOR_LATER`). With one drop cost for
+    all, a full day kept two short calls rather than one long appointment, which then lost target and
+    promise alike (3-day replays, 2 s re-plans: guangzhou-peak on target 0.689 against 0.655,
+    appointments kept 169 of 201 against 144, calls without window on target 93 of 179 against 105;
+    guangzhou-normal unchanged within its run-to-run spread)."""
+    stakes = int(closed_by < target_at) + int(closed_by < promise_at <= next_morning)
+    return max(LEFT_FOR_LATER, stakes / 2)
 
 
 def _dispatched_to(job: Job) -> str | None:

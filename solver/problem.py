@@ -110,6 +110,9 @@ class Job:
     # False once the target cannot be met any more: still counted in the figures, no longer priced.
     target_priced: bool = True
     priority: float = 1.0
+    # Share (0 to 1) of the drop cost that leaving this job out costs: less for one that loses nothing
+    # by waiting for a later plan, so that when time is short the jobs with more at stake go first.
+    drop_share: float = 1.0
     pin_technician: str | None = None
     pin_position: int | None = None  # 0-based position in the pinned technician's route
     pin_start: int | None = None  # a visit already under way: its service started then
@@ -173,8 +176,8 @@ class DispatchProblem:
         for j in self.jobs:
             if not 0 <= j.location < n:
                 raise ProblemError(f"job {j.id}: location {j.location} outside the matrix")
-            if j.service < 0 or j.priority <= 0:
-                raise ProblemError(f"job {j.id}: service must be >= 0 and priority > 0")
+            if j.service < 0 or j.priority <= 0 or not 0 < j.drop_share <= 1:
+                raise ProblemError(f"job {j.id}: service must be >= 0, priority > 0 and drop share in (0, 1]")
             if j.pin_technician is not None and j.pin_technician not in known:
                 raise ProblemError(f"job {j.id}: pinned to unknown technician {j.pin_technician}")
             if (j.pin_position is not None or j.pin_start is not None) and j.pin_technician is None:

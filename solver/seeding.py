@@ -119,7 +119,7 @@ def _client(problem: DispatchProblem, job: Job, dims: list[tuple[str, str]], uni
     weights = problem.weights
     horizon = problem.horizon // unit
     worth = 4 * (int(problem.distance.max()) * weights.distance + horizon * max(1, weights.route_time) + 1)
-    prize = int(min(weights.drop * job.priority, worth))
+    prize = int(min(weights.drop * job.priority * job.drop_share, worth))
     return pyvrp.Client(
         job.location,
         delivery=delivery,

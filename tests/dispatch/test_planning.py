@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.models import Job, Technician
-from dispatch.planning import PlanningError, build_day_problem, on_shift
+from dispatch.planning import LEFT_FOR_LATER, PlanningError, build_day_problem, on_shift
 from solver import SolveParams, check, solve
 from solver.routing import lateness_bounds
 from tests.conftest import DATA
@@ -120,3 +120,22 @@ def test_a_target_already_missed_costs_nothing_while_the_promise_still_runs(
     assert (lost.target, weights.target_late) not in lateness_bounds(lost, weights, 0, horizon)
     kept = planned[ahead.external_id]
     assert kept.target_priced and kept.target == round((ahead.target_at - problem.origin).total_seconds())
+
+
+def test_what_a_job_stakes_on_todays_plan(scenario: sessionmaker[Session], settings: Settings) -> None:
+    """Planned at 17:00: an appointment this evening stakes its whole drop cost; a call whose target is
+    ahead but whose promise holds till tomorrow past 10:00 half; one whose target is gone and whose
+    promise holds till then almost nothing (it waits for tomorrow morning when the day is full)."""
+    as_of = datetime.combine(FIRST_DAY, time(17), tzinfo=settings.tz)
+    tomorrow_ten = datetime.combine(date(2026, 7, 7), time(10), tzinfo=settings.tz)
+    with scenario() as session:
+        jobs = session.scalars(select(Job).where(Job.received_at <= as_of).order_by(Job.received_at)).all()
+        problem = build_day_problem(session, FIRST_DAY, settings, as_of=as_of)
+    share = {j.id: j.drop_share for j in problem.problem.jobs}
+    tonight = [j for j in jobs if j.window_end is not None and as_of < j.window_end < tomorrow_ten]
+    ahead = [j for j in jobs if j.window_end is None and as_of < j.target_at and tomorrow_ten < j.promise_at]
+    waits = [j for j in jobs if j.window_end is None and j.target_at <= as_of and tomorrow_ten < j.promise_at]
+    assert tonight and ahead and waits
+    assert {share[j.external_id] for j in tonight} == {1.0}
+    assert {share[j.external_id] for j in ahead} == {0.5}
+    assert {share[j.external_id] for j in waits} == {LEFT_FOR_LATER}

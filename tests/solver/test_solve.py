@@ -14,6 +14,7 @@ from solver import (
     Figures,
     Job,
     Plan,
+    ProblemError,
     Reason,
     Route,
     Shift,
@@ -75,6 +76,28 @@ def test_no_capacity_when_the_day_is_full() -> None:
     plan = planned(grid_problem(LINE, (tech,), jobs))
     assert plan.assignment() == {"north": "A"}  # the higher priority is kept
     assert [(u.job, u.reason) for u in plan.unassigned] == [("east", Reason.NO_CAPACITY)]
+
+
+def test_a_job_with_more_at_stake_is_kept_when_only_one_fits() -> None:
+    """The nearer job would be the cheaper to serve; the farther one stakes its whole drop cost."""
+    tech = Technician("A", 0, 0, (Shift(0, 2000),))
+    jobs = (
+        Job("near, can wait", 1, 10, windows=(Window(0, 300),), drop_share=0.05),
+        Job("far, due now", 5, 10, windows=(Window(0, 300),)),
+    )
+    plan = planned(grid_problem(LINE, (tech,), jobs))
+    assert plan.assignment() == {"far, due now": "A"}
+    swapped = grid_problem(LINE, (tech,), (dataclasses.replace(jobs[0], drop_share=1.0), jobs[1]))
+    assert planned(swapped).assignment() == {"near, can wait": "A"}  # equal stakes: the cheaper
+
+
+@pytest.mark.parametrize(
+    "bad", [{"service": -1}, {"priority": 0.0}, {"drop_share": 0.0}, {"drop_share": 1.5}], ids=lambda b: str(b)
+)
+def test_a_job_out_of_range_is_refused(bad: dict[str, Any]) -> None:
+    tech = Technician("A", 0, 0, (Shift(0, 2000),))
+    with pytest.raises(ProblemError, match="job x"):
+        grid_problem(LINE, (tech,), (Job("x", 1, **{"service": 10, **bad}),))
 
 
 @pytest.mark.parametrize("case", ["no jobs", "no technicians"])
