@@ -125,7 +125,7 @@ def test_a_technician_late_at_a_far_customer_does_not_stop_the_replan(
 ) -> None:
     """At 17:30 one technician is free only at a customer 3 h from its depot (past its shift end plus the
     overtime cap): the others' work is still planned, and that technician gets just the drive home."""
-    settings = _day(tmp_path, sessions, settings)
+    settings = replace(_day(tmp_path, sessions, settings), overtime_cap_min=120.0)
     evening = at("2026-07-06 17:30")
     with sessions() as session:
         crew = [(t, span) for t, span in on_shift(session, evening.date(), settings) if span.end > evening]
