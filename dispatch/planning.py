@@ -233,14 +233,15 @@ def _job(
 
 def _drop_share(target_at: datetime, promise_at: datetime, closed_by: datetime, next_morning: datetime) -> float:
     """What leaving a job out of the day's plan loses, as a share of the drop cost: half for its
-    target (still ahead), half for its promise (ahead, but due by `next_morning`). An appointment
-    today stakes both; a call whose target is gone and whose promise runs past tomorrow morning
-    stakes nothing and is served only with time to spare (`LEFT_FOR_LATER`). With one drop cost for
+    target (still ahead), half for its promise (due by `next_morning`, or already broken: an overdue
+    customer is not put off again). An appointment today stakes both; a call whose target is gone and
+    whose promise runs past tomorrow morning stakes nothing and is served only with time to spare
+    (`LEFT_FOR_LATER`). With one drop cost for
     all, a full day kept two short calls rather than one long appointment, which then lost target and
     promise alike (3-day replays, 2 s re-plans: guangzhou-peak on target 0.689 against 0.655,
     appointments kept 169 of 201 against 144, calls without window on target 93 of 179 against 105;
     guangzhou-normal unchanged within its run-to-run spread)."""
-    stakes = int(closed_by < target_at) + int(closed_by < promise_at <= next_morning)
+    stakes = int(closed_by < target_at) + int(promise_at <= next_morning)
     return max(LEFT_FOR_LATER, stakes / 2)
 
 

@@ -49,7 +49,7 @@ def plan_day(
     """Solve the day and store the result as a new draft version (flushed, not committed).
 
     When the day has a published plan, the search starts from it, so a re-plan keeps what still
-    works where it is."""
+    works where it is. `as_of` (the planning moment) also dates the version."""
     day_problem = build_day_problem(session, day, settings, as_of)
     warm = published_routes(session, day_problem)
     plan = solve(day_problem.problem, params or SolveParams(), warm_start=warm, on_solution=on_solution)

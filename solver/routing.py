@@ -5,7 +5,7 @@ A time dimension (transit = service at the origin + travel) carries windows, shi
 overtime (soft upper bound at shift end) and the promise (soft upper bound per job); a copy of it
 carries the target, because OR-Tools keeps one soft bound per variable. A visit-count dimension
 carries fixed positions and maximum visits; one capacity dimension per spare part carries stock.
-Jobs are optional (disjunctions) at `drop x priority`, so a plan always exists.
+Jobs are optional (disjunctions) at `drop x priority x drop share`, so a plan always exists.
 """
 
 from __future__ import annotations

@@ -139,3 +139,17 @@ def test_what_a_job_stakes_on_todays_plan(scenario: sessionmaker[Session], setti
     assert {share[j.external_id] for j in tonight} == {1.0}
     assert {share[j.external_id] for j in ahead} == {0.5}
     assert {share[j.external_id] for j in waits} == {LEFT_FOR_LATER}
+
+
+def test_an_overdue_job_is_not_put_off_again(scenario: sessionmaker[Session], settings: Settings) -> None:
+    """A day later, nothing served: calls past their promise and appointments past their window still
+    stake their broken promise, as much as a call that would lose its target."""
+    as_of = datetime.combine(date(2026, 7, 7), time(17), tzinfo=settings.tz)
+    with scenario() as session:
+        jobs = session.scalars(select(Job).where(Job.received_at <= as_of)).all()
+        problem = build_day_problem(session, date(2026, 7, 7), settings, as_of=as_of)
+    share = {j.id: j.drop_share for j in problem.problem.jobs}
+    overdue_calls = [j for j in jobs if j.window_end is None and j.promise_at <= as_of]
+    closed_windows = [j for j in jobs if j.window_end is not None and j.window_end <= as_of]
+    assert overdue_calls and closed_windows
+    assert {share[j.external_id] for j in overdue_calls + closed_windows} == {0.5}
