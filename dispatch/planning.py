@@ -236,11 +236,10 @@ def _drop_share(target_at: datetime, promise_at: datetime, closed_by: datetime, 
     target (still ahead), half for its promise (due by `next_morning`, or already broken: an overdue
     customer is not put off again). An appointment today stakes both; a call whose target is gone and
     whose promise runs past tomorrow morning stakes nothing and is served only with time to spare
-    (`LEFT_FOR_LATER`). With one drop cost for
-    all, a full day kept two short calls rather than one long appointment, which then lost target and
-    promise alike (3-day replays, 2 s re-plans: guangzhou-peak on target 0.689 against 0.655,
-    appointments kept 169 of 201 against 144, calls without window on target 93 of 179 against 105;
-    guangzhou-normal unchanged within its run-to-run spread)."""
+    (`LEFT_FOR_LATER`). With one drop cost for all, a full day kept two short calls rather than one
+    long appointment, which then lost target and promise alike (3-day replays, 2 s re-plans:
+    guangzhou-peak on target 0.689 against 0.655, appointments kept 169 of 201 against 144, calls
+    without window on target 93 of 179 against 105; guangzhou-normal unchanged within its spread)."""
     stakes = int(closed_by < target_at) + int(promise_at <= next_morning)
     return max(LEFT_FOR_LATER, stakes / 2)
 

@@ -123,8 +123,8 @@ class Job:
 class Weights:
     """The objective, in one place. Costs are integers; the order of magnitude sets the priorities.
 
-    serve every job (drop, times priority and the job's drop share) > keep promises > meet targets > little driving and
-    overtime > balanced workload. Lateness costs are per time unit of lateness.
+    serve every job (drop, times priority and the job's drop share) > keep promises > meet targets >
+    little driving and overtime > balanced workload. Lateness costs are per time unit of lateness.
     """
 
     drop: int = 100_000_000
