@@ -136,6 +136,10 @@ class Weights:
     balance: int = 1  # per time unit between the longest and the shortest route
     move: int = 20_000  # moving a job away from the technician it was dispatched to
 
+    def drop_cost(self, job: Job) -> int:
+        """What leaving `job` out costs: the drop cost times its priority and its drop share."""
+        return max(1, round(self.drop * job.priority * job.drop_share))
+
 
 @dataclass(frozen=True)
 class DispatchProblem:

@@ -354,7 +354,7 @@ class _RoutingModel:
             self.allowed[node] = set(allowed)
             # SetAllowedVehiclesForIndex rejects a list in OR-Tools 9.15's Python binding.
             self.routing.VehicleVar(index).SetValues([-1, *allowed])
-            self.routing.AddDisjunction([index], max(1, round(weights.drop * job.priority * job.drop_share)))
+            self.routing.AddDisjunction([index], weights.drop_cost(job))
             self._window(index, job)
             self._deadlines(index, job)
             if job.pin_start is not None:

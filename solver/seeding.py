@@ -114,12 +114,12 @@ def _client(problem: DispatchProblem, job: Job, dims: list[tuple[str, str]], uni
         for kind, name in dims
     ]
     window = job.windows[0] if job.windows else None
-    # A prize just above what serving any one job can cost: a huge one would make PyVRP prefer
-    # overloaded (infeasible) routes to leaving a job out.
+    # A prize just above what serving any one job can cost, scaled by what the job stakes: a huge one
+    # would make PyVRP prefer overloaded (infeasible) routes to leaving a job out.
     weights = problem.weights
     horizon = problem.horizon // unit
     worth = 4 * (int(problem.distance.max()) * weights.distance + horizon * max(1, weights.route_time) + 1)
-    prize = int(min(weights.drop * job.priority * job.drop_share, worth))
+    prize = min(weights.drop_cost(job), max(1, round(worth * job.priority * job.drop_share)))
     return pyvrp.Client(
         job.location,
         delivery=delivery,

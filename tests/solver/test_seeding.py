@@ -64,3 +64,17 @@ def test_seed_restocks_before_a_missing_tool_and_between_parts() -> None:
     assert 0 in after and sum(1 for j in routes[0] if j in (1, 2) and j not in after) <= 1
     plan = solve(problem, SolveParams(time_limit_s=1, seed_share=0.5))
     assert check(problem, plan) == [] and plan.figures.served == 3
+
+
+def test_the_seed_keeps_the_job_with_more_at_stake() -> None:
+    """Only one of two jobs fits the shift: PyVRP's prize carries the drop share, so its seed keeps the
+    farther job that stakes its whole drop cost, and with equal stakes the nearer, cheaper one."""
+    tech = Technician("A", 0, 0, (Shift(0, 2000),))
+    jobs = (
+        Job("near, can wait", 1, 10, windows=(Window(0, 300),), drop_share=0.05),
+        Job("far, due now", 5, 10, windows=(Window(0, 300),)),
+    )
+    routes = seed_routes(grid_problem(LINE, (tech,), jobs), [0, 1], [(0, 0)], time_limit_s=0.3)
+    assert routes == {0: [1]}
+    equal = grid_problem(LINE, (tech,), (dataclasses.replace(jobs[0], drop_share=1.0), jobs[1]))
+    assert seed_routes(equal, [0, 1], [(0, 0)], time_limit_s=0.3) == {0: [0]}
