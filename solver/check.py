@@ -10,7 +10,8 @@ Rules it enforces (the same ones the solver's plans promise):
   a later break is taken at the next stop while waiting and ends before the service starts (after
   the return it needs only to start in its window: the working day is over);
   service starts at or after the arrival, inside a window;
-- the break starts within its window; the route is inside its shift (plus allowed overtime);
+- the break starts within its window; the route is inside its shift (plus allowed overtime), and
+  the technician leaves for each visit before the shift's end (overtime only finishes the last one);
 - pins (technician, position, start) and maximum visits hold;
 - the plan's figures equal the recomputed ones.
 """
@@ -151,6 +152,8 @@ def _check_times(
             _check_return(tech, route, arrival, brk, found)
             break
         stop, job = route.stops[gap], routed[gap]
+        if gap > 0 and arrival - legs[gap] > shift.end:  # the first departure is checked above
+            found.append(Violation("shift", job.id, f"leaves for it at {arrival - legs[gap]}, after {shift.end}"))
         if stop.arrival != arrival:
             found.append(Violation("arrival", job.id, f"reported {stop.arrival}, recomputed {arrival}"))
         if brk is not None and brk.start >= ready + legs[gap] and brk.end > stop.start:

@@ -59,7 +59,8 @@ class Break:
 
 @dataclass(frozen=True)
 class Shift:
-    """Working hours: leave the start location at or after `start`, be back by `end` (+ overtime)."""
+    """Working hours: leave the start location at or after `start` and for each visit by `end`; be
+    back by `end` plus `max_overtime` (the last visit may run past the end)."""
 
     start: int
     end: int

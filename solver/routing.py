@@ -280,6 +280,7 @@ class _RoutingModel:
         self._earliest_start = _earliest_shift_start(problem)
         self.target_time = self._time_dimension("target") if self._needs_target_copy() else None
         self._shifts_and_breaks()
+        self._leave_within_shifts()
         self._jobs(candidates)
         self._counts()
         self._restocks()
@@ -340,6 +341,24 @@ class _RoutingModel:
             for v in range(len(self.layout.vehicles)):
                 for index in (self.routing.Start(v), self.routing.End(v)):
                     solver.Add(self.target_time.CumulVar(index) == self.time.CumulVar(index))
+
+    def _leave_within_shifts(self) -> None:
+        """A technician leaves for a visit only during its shift: overtime finishes the last visit and
+        drives home, it starts no new one. Without this rule a plan fills the overtime with visits that
+        never happen (the technician has gone home) and that another technician could have made."""
+        shifts = [self.problem.technicians[t].shifts[k] for t, k in self.layout.vehicles]
+        if not any(s.max_overtime for s in shifts):
+            return  # back by the shift's end: every departure is within it
+        solver = self.routing.solver()
+        never = self.problem.horizon + 2 + int(self.layout.service.max())  # past any job's departure
+        leave_by = [never, *(s.end if s.max_overtime else never for s in shifts)]  # by vehicle + 1
+        homes = [self.routing.End(v) for v in range(len(shifts))]
+        nodes = [*range(len(self.layout.jobs)), *self.layout.restock.values()]
+        for node in nodes:
+            index = self.manager.NodeToIndex(node)
+            latest = solver.Element(leave_by, (self.routing.VehicleVar(index) + 1).Var())
+            leaves_late = solver.IsGreaterVar(self.time.CumulVar(index) + int(self.layout.service[node]), latest)
+            solver.Add(leaves_late <= solver.IsMemberVar(self.routing.NextVar(index), homes))
 
     def _time_dimensions(self) -> list[pywrapcp.RoutingDimension]:
         return [self.time] if self.target_time is None else [self.time, self.target_time]

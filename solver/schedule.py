@@ -133,14 +133,14 @@ def _simulate(
     The checker's rule: a break starting before the drive could end (at the stop being left, or a
     pause on the way) delays the arrival by its length; a later one is taken at the next stop,
     while waiting, and ends before the service starts. After a service the break waits for its guard
-    (`Break.guard`). `lenient`: a missed window, a late break or a late return does not stop the
-    schedule.
+    (`Break.guard`). It leaves for a visit only during its shift. `lenient`: a missed window, a late
+    break, a departure after the shift's end or a late return does not stop the schedule.
     """
     gap, not_before = placement if placement is not None else (-1, 0)
     first_start = _earliest_start(jobs[0], shift.start + legs[0], lenient)
     if first_start is None:
         return None
-    depart = shift.start if gap == 0 else max(shift.start, first_start - legs[0])
+    depart = shift.start if gap == 0 else max(shift.start, min(shift.end, first_start - legs[0]))
     ready = guarded = depart  # guarded: the break's earliest start after the last service (its guard)
     stops: list[Stop] = []
     breaks: list[BreakTaken] = []
@@ -160,6 +160,8 @@ def _simulate(
             if back > shift.end + shift.max_overtime and not lenient:  # a break after the return: no bound
                 return None
             return depart, tuple(stops), back, tuple(breaks)
+        if arrival - leg > shift.end and not lenient:
+            return None
         job = jobs[i]
         start = _earliest_start(job, max(arrival, pause_end or arrival), lenient)
         if start is None:

@@ -103,6 +103,18 @@ def test_back_after_shift_end(solved: tuple[DispatchProblem, Plan]) -> None:
     assert "shift" in kinds(problem.replace(technicians=(short, problem.technicians[1])), plan)
 
 
+def test_leaving_for_a_visit_after_shift_end(solved: tuple[DispatchProblem, Plan]) -> None:
+    """Ending the shift just before A leaves its first stop, with overtime enough to get back: the
+    second visit starts after the shift, which no overtime allows."""
+    problem, plan = solved
+    route = plan.route_of("A")
+    assert route is not None and len(route.stops) == 2
+    leaves = route.stops[0].end
+    short = dataclasses.replace(problem.technicians[0], shifts=(Shift(0, leaves - 1, max_overtime=10_000),))
+    found = check(problem.replace(technicians=(short, problem.technicians[1])), plan)
+    assert [v.subject for v in found if v.kind == "shift"] == [route.stops[1].job]
+
+
 def test_break_rules(solved: tuple[DispatchProblem, Plan]) -> None:
     """A missing break, a break outside its window and a break in the middle of a drive are caught."""
     problem, plan = solved

@@ -168,6 +168,18 @@ def test_overtime_is_capped() -> None:
             assert plan.figures.overtime == 150
 
 
+def test_overtime_finishes_a_visit_and_starts_none() -> None:
+    """Shift 0-600 with an hour of overtime: the first job (100 m out, 450 s) ends at 550, so the
+    technician can still leave for the second; with a 550 s first job it would leave at 650, after
+    the shift, and only one job is served although the overtime would cover both."""
+    tech = Technician("A", 0, 0, (Shift(0, 600, max_overtime=3600),))
+    for first, served in ((450, 2), (550, 1)):
+        jobs = (Job("first", 1, first, windows=(Window(0, 100),)), Job("second", 2, 50))
+        problem = grid_problem(LINE, (tech,), jobs)
+        plan = planned(problem)
+        assert check(problem, plan) == [] and plan.figures.served == served
+
+
 def test_multi_day_shifts_each_get_a_route() -> None:
     """Two one-job shifts: each day's job is served in its own shift."""
     tech = Technician("A", 0, 0, (Shift(0, 1000), Shift(10_000, 11_000)))
