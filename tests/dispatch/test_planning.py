@@ -141,6 +141,23 @@ def test_what_a_job_stakes_on_todays_plan(scenario: sessionmaker[Session], setti
     assert {share[j.external_id] for j in waits} == {LEFT_FOR_LATER}
 
 
+def test_a_promise_due_today_stakes_as_much_as_a_new_call(scenario: sessionmaker[Session], settings: Settings) -> None:
+    """Planned at 17:00 on the second day: a call of the evening before, its target gone and its promise
+    due tonight, stakes the whole drop cost, as much as a new call whose target and promise are both at
+    stake, so new calls do not push it past its promise; a call due tomorrow afternoon stakes half."""
+    as_of = datetime.combine(date(2026, 7, 7), time(17), tzinfo=settings.tz)
+    midnight = datetime.combine(date(2026, 7, 8), time(0), tzinfo=settings.tz)
+    with scenario() as session:
+        jobs = session.scalars(select(Job).where(Job.received_at <= as_of)).all()
+        problem = build_day_problem(session, date(2026, 7, 7), settings, as_of=as_of)
+    share = {j.id: j.drop_share for j in problem.problem.jobs}
+    due_tonight = [j for j in jobs if j.window_end is None and j.target_at <= as_of < j.promise_at <= midnight]
+    due_tomorrow = [j for j in jobs if j.window_end is None and as_of < j.target_at and midnight < j.promise_at]
+    assert due_tonight and due_tomorrow
+    assert {share[j.external_id] for j in due_tonight} == {1.0}
+    assert {share[j.external_id] for j in due_tomorrow} == {0.5}
+
+
 def test_an_overdue_job_is_not_put_off_again(scenario: sessionmaker[Session], settings: Settings) -> None:
     """A day later, nothing served: calls past their promise and appointments past their window still
     stake their broken promise, as much as a call that would lose its target."""
