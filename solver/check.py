@@ -152,8 +152,9 @@ def _check_times(
             _check_return(tech, route, arrival, brk, found)
             break
         stop, job = route.stops[gap], routed[gap]
-        if gap > 0 and arrival - legs[gap] > shift.end:  # the first departure is checked above
-            found.append(Violation("shift", job.id, f"leaves for it at {arrival - legs[gap]}, after {shift.end}"))
+        leaves = arrival - legs[gap]
+        if gap > 0 and leaves > shift.end:  # the first departure is checked above
+            found.append(Violation("shift", job.id, f"leaves for it at {leaves}, after {shift.end}"))
         if stop.arrival != arrival:
             found.append(Violation("arrival", job.id, f"reported {stop.arrival}, recomputed {arrival}"))
         if brk is not None and brk.start >= ready + legs[gap] and brk.end > stop.start:

@@ -351,7 +351,7 @@ class _RoutingModel:
             return  # back by the shift's end: every departure is within it
         solver = self.routing.solver()
         never = self.problem.horizon + 2 + int(self.layout.service.max())  # past any job's departure
-        leave_by = [never, *(s.end if s.max_overtime else never for s in shifts)]  # by vehicle + 1
+        leave_by = [never, *(s.end for s in shifts)]  # by vehicle + 1 (unperformed: -1)
         homes = [self.routing.End(v) for v in range(len(shifts))]
         nodes = [*range(len(self.layout.jobs)), *self.layout.restock.values()]
         for node in nodes:

@@ -10,13 +10,14 @@ are left to OR-Tools, which starts from the seed and must accept it as feasible 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 
 import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
-from solver.problem import DispatchProblem, Job, Technician
+from solver.problem import DispatchProblem, Job, Technician, Weights
 from solver.routing import RESTOCK
 
 
@@ -54,9 +55,10 @@ def seed_routes(
     dims = _dimensions(problem, jobs)
     depots = sorted({loc for t, _ in vehicles for loc in _ends(problem.technicians[t]) if loc is not None})
     depot_index = {loc: i for i, loc in enumerate(depots)}
-    types, members = _vehicle_types(problem, vehicles, dims, depot_index, _time_unit(problem))
     unit = _time_unit(problem)
-    clients = [_client(problem, problem.jobs[j], dims, unit) for j in jobs]
+    types, members = _vehicle_types(problem, vehicles, dims, depot_index, unit)
+    prizes = _prize_weights(problem, unit)
+    clients = [_client(problem.jobs[j], dims, unit, prizes) for j in jobs]
     n = problem.distance.shape[0]
     data = pyvrp.ProblemData(
         [pyvrp.Location(0, 0) for _ in range(n)],
@@ -102,7 +104,17 @@ def _time_unit(problem: DispatchProblem) -> int:
     return max(1, problem.horizon // 100_000)
 
 
-def _client(problem: DispatchProblem, job: Job, dims: list[tuple[str, str]], unit: int) -> pyvrp.Client:
+def _prize_weights(problem: DispatchProblem, unit: int) -> Weights:
+    """The weights with the drop cost capped just above what serving any one job can cost, so that a
+    job's prize is its drop cost (times priority and drop share) under that cap: a huge prize would
+    make PyVRP prefer overloaded (infeasible) routes to leaving a job out."""
+    weights = problem.weights
+    horizon = problem.horizon // unit
+    worth = 4 * (int(problem.distance.max()) * weights.distance + horizon * max(1, weights.route_time) + 1)
+    return dataclasses.replace(weights, drop=min(weights.drop, worth))
+
+
+def _client(job: Job, dims: list[tuple[str, str]], unit: int, prizes: Weights) -> pyvrp.Client:
     delivery = [
         job.parts.get(name, 0)
         if kind == "part"
@@ -114,19 +126,13 @@ def _client(problem: DispatchProblem, job: Job, dims: list[tuple[str, str]], uni
         for kind, name in dims
     ]
     window = job.windows[0] if job.windows else None
-    # A prize just above what serving any one job can cost, scaled by what the job stakes: a huge one
-    # would make PyVRP prefer overloaded (infeasible) routes to leaving a job out.
-    weights = problem.weights
-    horizon = problem.horizon // unit
-    worth = 4 * (int(problem.distance.max()) * weights.distance + horizon * max(1, weights.route_time) + 1)
-    prize = min(weights.drop_cost(job), max(1, round(worth * job.priority * job.drop_share)))
     return pyvrp.Client(
         job.location,
         delivery=delivery,
         service_duration=-(-job.service // unit),
         tw_early=-(-window.start // unit) if window else 0,
         tw_late=window.end // unit if window else 2**40,
-        prize=prize,
+        prize=prizes.drop_cost(job),
         required=False,
     )
 
