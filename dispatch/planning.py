@@ -29,12 +29,13 @@ from solver import Technician as SolverTechnician
 # Jobs the day's plan may (re)arrange: not yet on their way or done. A dispatched job stays in, so a
 # re-plan can keep it where it is (moving it costs `Weights.move`) rather than lose it.
 PLANNABLE = (JobStatus.NEW.value, JobStatus.PLANNED.value, JobStatus.NEEDS_REVISIT.value, JobStatus.DISPATCHED.value)
-# The service centre's objective. Lateness is priced low against driving (a minute past the target
-# weighs 120 m, past the promise 1.2 km) and workload balance not at all: on the replayed Guangzhou
-# days capacity is short, and every kilometre driven to save a few late minutes is a visit lost later
-# (2-day replay of guangzhou-normal, 2 s re-plans: 167 calls served against 147 with the solver's
-# generic 50/500/balance 1).
-DAY_WEIGHTS = Weights(target_late=2, promise_late=20, balance=0)
+# The service centre's objective. A minute past the target weighs 600 m of driving, past the promise
+# 6 km, and workload balance nothing: on the replayed Guangzhou days capacity is short, and driving far
+# to save a few late minutes costs visits later; but at 120 m a minute (the weight until 2026-11-24)
+# technicians idle across town left calls hours past their target (guangzhou-normal, 2 s re-plans:
+# on target 0.827 and 0.830 against 0.803 and 0.817; guangzhou-peak 0.739 and 0.750 against 0.711
+# and 0.718; three times these weights gave 0.817 and 0.711).
+DAY_WEIGHTS = Weights(target_late=10, promise_late=100, balance=0)
 # A call whose promise falls after this time tomorrow keeps it when it waits for tomorrow's first visits.
 NEXT_MORNING = time(10, 0)
 # The drop-cost share of a job that loses nothing by waiting: still far above any route's cost, so it is

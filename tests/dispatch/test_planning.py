@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, time
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.models import Job, Technician
-from dispatch.planning import LEFT_FOR_LATER, PlanningError, build_day_problem, on_shift
-from solver import SolveParams, check, solve
+from dispatch.planning import DAY_WEIGHTS, LEFT_FOR_LATER, PlanningError, build_day_problem, on_shift
+from solver import DispatchProblem, SolveParams, check, solve
+from solver import Job as SolverJob
+from solver import Shift as SolverShift
+from solver import Technician as SolverTechnician
 from solver.routing import lateness_bounds
 from tests.conftest import DATA
 from tests.helpers import run_import
@@ -170,3 +174,22 @@ def test_an_overdue_job_is_not_put_off_again(scenario: sessionmaker[Session], se
     closed_windows = [j for j in jobs if j.window_end is not None and j.window_end <= as_of]
     assert overdue_calls and closed_windows
     assert {share[j.external_id] for j in overdue_calls + closed_windows} == {0.5}
+
+
+def test_an_idle_technician_across_town_saves_a_target_two_hours_away() -> None:
+    """A call next to a technician busy for four hours, another technician idle 15 km away: two hours
+    past the target weigh more than the 30 km there and back, so the idle one goes (at 120 m a late
+    minute, the weight before, the call waited for the busy one)."""
+    km15, drive = 15_000, round(15_000 / (28 / 3.6))
+    distance = np.array([[0, km15, 0, 0], [km15, 0, km15, km15], [0, km15, 0, 0], [0, km15, 0, 0]], dtype=np.int64)
+    duration = distance * drive // km15
+    day = SolverShift(0, 12 * 3600)
+    technicians = (SolverTechnician("near", 0, 0, (day,)), SolverTechnician("far", 1, 1, (day,)))
+    jobs = (
+        SolverJob("long", 2, 4 * 3600, pin_technician="near", pin_position=0, pin_start=0),
+        SolverJob("call", 3, 3600, target=2 * 3600, promise=24 * 3600),
+    )
+    problem = DispatchProblem(distance, duration, technicians, jobs, DAY_WEIGHTS)
+    plan = solve(problem, SolveParams(time_limit_s=1))
+    assert check(problem, plan) == []
+    assert [s.job for s in plan.route_of("far").stops] == ["call"]  # type: ignore[union-attr]
