@@ -33,11 +33,19 @@ def timed(
     break_start: int | None,
     restock_after: int | None,
 ) -> tuple[int, tuple[Stop, ...], int, tuple[BreakTaken, ...]] | None:
-    """The forward schedule of a route, trying break positions near `break_start` first; None if none fits."""
+    """The forward schedule of a route, trying break positions near `break_start` first; None if none fits.
+
+    Without a `break_start` the break is tried first where the route reaches the break's earliest
+    start: the first fitting placement is taken, and one at the start of a morning route would keep
+    the technician waiting at its first stop until after the break."""
     shift = tech.shifts[shift_index]
     pause = shift.pause if shift.pause is not None and shift.pause.duration > 0 else None
     legs, _ = route_legs(problem, tech, jobs, restock_after)
     route_jobs = [problem.jobs[j] for j in jobs]
+    if pause is not None and break_start is None and starts is None:
+        unbroken = _simulate(route_jobs, legs, shift, None, None, lenient=True)
+        if unbroken is not None:
+            starts, break_start = [stop.start for stop in unbroken[1]], pause.earliest
     for placement in _break_options(pause, break_start, starts, legs, shift):
         simulated = _simulate(route_jobs, legs, shift, pause, placement)
         if simulated is not None:

@@ -34,3 +34,15 @@ def test_over_the_shift_and_skill_are_reported_and_left_jobs_unassigned(small_da
     kinds = sorted(v.kind for v in check(late, plan))
     assert kinds == ["shift", "skill"]
     assert [u.job for u in plan.unassigned] == ["j2"]
+
+
+def test_a_break_later_in_the_day_does_not_hold_up_the_morning() -> None:
+    """The break may start in [1000, 1200]; jobs at 100 m and 200 m are served at once (arrivals 100
+    and 250), the break follows the second one, not before the first (which would start at 1060)."""
+    tech = Technician("A", 0, 0, (Shift(0, 3000, Break(60, 1000, 1200)),))
+    problem = grid_problem(LINE, (tech,), (Job("j1", 1, 50), Job("j2", 2, 50)))
+    plan = time_routes(problem, {"A": ["j1", "j2"]})
+    route = plan.route_of("A")
+    assert check(problem, plan) == []
+    assert [s.start for s in route.stops] == [100, 250]  # type: ignore[union-attr]
+    assert [b.start for b in route.breaks] == [1000]  # type: ignore[union-attr]
