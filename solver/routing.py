@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from solver.insertion import fill_in
 from solver.params import SolveParams
 from solver.plan import Plan, Reason, Route, Status, Unassigned
 from solver.prechecks import Candidate, classify
@@ -32,6 +33,9 @@ FIRST_PLAN_CAP_S = 600  # how long to search on for a first plan when the time l
 # longer fit (starts and breaks moved on) can make it search long for break placements, and the search
 # then starts cold with the rest.
 READ_SHARE = 0.25
+# Share of the time limit kept for fitting the jobs the search left out into its routes (see
+# `solver.insertion`): the search with breaks tries few moves, and a job it left out stays out.
+FILL_IN_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def solve(
     if warm_start is None and _worth_relaxing(problem, layout):
         return _solve_relaxed(problem, layout, candidates, params, seeded, unassigned, began, on_solution)
     model = _RoutingModel(problem, layout, candidates, on_solution)
-    remaining = params.time_limit_s - (time.perf_counter() - began)
+    remaining = params.time_limit_s * (1 - FILL_IN_SHARE) - (time.perf_counter() - began)
     solution = model.run(params, remaining, warm_start, seeded)
     if (solution is None or not model.serves_any(solution)) and _has_breaks(problem):
         # OR-Tools' first-solution heuristics can fail outright on breaks whose guard blocks much of
@@ -107,10 +111,41 @@ def solve(
         dropped = [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs]
         return make_plan(problem, (), unassigned + dropped, 0, Status.NO_SOLUTION, began)
     routes, served = model.routes(solution)
-    unassigned += [
-        Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in layout.jobs if problem.jobs[j].id not in served
-    ]
+    left_out = [j for j in layout.jobs if problem.jobs[j].id not in served]
+    routes, left_out = _fill_in(problem, layout, routes, left_out, candidates, began + params.time_limit_s)
+    unassigned += [Unassigned(problem.jobs[j].id, Reason.NO_CAPACITY) for j in left_out]
     return make_plan(problem, tuple(routes), unassigned, solution.ObjectiveValue(), Status.OPTIMAL_OR_FEASIBLE, began)
+
+
+def _fill_in(
+    problem: DispatchProblem,
+    layout: _Layout,
+    routes: list[Route],
+    left_out: list[int],
+    candidates: dict[int, list[Candidate]],
+    deadline: float,
+) -> tuple[list[Route], list[int]]:
+    """The routes with left-out jobs fitted in where they still fit (`solver.insertion.fill_in`);
+    routes with a restocking stop keep their jobs as they are."""
+    if not left_out:
+        return routes, left_out
+    index = {job.id: j for j, job in enumerate(problem.jobs)}
+    found = {(problem.technicians.index(problem.technician(r.technician)), r.shift): r for r in routes}
+    orders = {
+        pair: [index[s.job] for s in found[pair].stops] if pair in found else []
+        for pair in layout.vehicles
+        if pair not in found or found[pair].restock_after is None
+    }
+    earliest = _earliest_shift_start(problem)
+    bounds = [lateness_bounds(job, problem.weights, earliest, problem.horizon) for job in problem.jobs]
+    filled, left_out = fill_in(problem, orders, left_out, candidates, bounds, deadline)
+    kept = [r for pair, r in found.items() if pair not in orders or filled[pair] == orders[pair]]
+    changed = [
+        schedule(problem, problem.technicians[t], k, jobs, None, None)
+        for (t, k), jobs in filled.items()
+        if jobs and jobs != orders[(t, k)]
+    ]
+    return kept + changed, left_out
 
 
 def lateness_bounds(job: Job, weights: Weights, earliest: int, horizon: int) -> list[tuple[int, int]]:

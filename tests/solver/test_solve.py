@@ -254,6 +254,42 @@ def test_warm_start_leaves_out_what_a_vehicle_may_no_longer_serve() -> None:
     assert planned(problem, once, warm_start=previous).assignment()["j1"] == "B"
 
 
+def _warm(routes: dict[str, list[str]]) -> Plan:
+    """A previous plan with these routes (times are not read by a warm start)."""
+    return Plan(
+        tuple(Route(t, 0, 0, tuple(Stop(j, 0, 0, 0) for j in jobs), 0) for t, jobs in routes.items()),
+        (),
+        Figures(0, 0, 0, 0, 0, 0, 0),
+        0,
+        Status.OPTIMAL_OR_FEASIBLE,
+        0.0,
+    )
+
+
+def _same_slot_problem(technicians: tuple[Technician, ...]) -> DispatchProblem:
+    """Two jobs 100 m apart with the same 250-300 s window: one technician can reach only one of them."""
+    jobs = (Job("a", 1, 50, windows=(Window(250, 300),)), Job("b", 2, 50, windows=(Window(250, 300),)))
+    return grid_problem(LINE, technicians, jobs)
+
+
+def test_a_job_left_out_of_a_warm_start_goes_to_an_idle_technician() -> None:
+    """Warm-started from a plan made before "b" was known, with one solution allowed (no search),
+    the plan still serves "b": it is fitted into the idle technician's route."""
+    techs = tuple(Technician(t, 0, 0, (Shift(0, 2000, Break(60, 500, 900, 1.5)),)) for t in "AB")
+    once = SolveParams(time_limit_s=1, solution_limit=1)
+    plan = planned(_same_slot_problem(techs), once, warm_start=_warm({"A": ["a"]}))
+    assert plan.assignment() == {"a": "A", "b": "B"}
+
+
+def test_a_job_that_fits_nowhere_stays_out() -> None:
+    """With one technician only one of the two same-slot jobs fits; the other comes back unassigned."""
+    techs = (Technician("A", 0, 0, (Shift(0, 2000),)),)
+    once = SolveParams(time_limit_s=1, solution_limit=1)
+    plan = planned(_same_slot_problem(techs), once, warm_start=_warm({"A": ["a"]}))
+    assert plan.assignment() == {"a": "A"}
+    assert [(u.job, u.reason) for u in plan.unassigned] == [("b", Reason.NO_CAPACITY)]
+
+
 def test_moving_a_dispatched_job_costs() -> None:
     """Two interchangeable technicians; the job dispatched to B stays with B though A is nearer."""
     techs = (Technician("A", 1, 1, (Shift(0, 2000),)), Technician("B", 0, 0, (Shift(0, 2000),)))
