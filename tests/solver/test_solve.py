@@ -233,27 +233,6 @@ def test_warm_start_keeps_a_good_plan(small_day: DispatchProblem) -> None:
     assert again.assignment() == first.assignment()
 
 
-def test_warm_start_leaves_out_what_a_vehicle_may_no_longer_serve() -> None:
-    """The previous plan had B on j1 then j2; j2 now needs a skill only A has. The warm start keeps
-    j1 with B (a cold start gives it to A, who is nearer) rather than being dropped as a whole."""
-    techs = (
-        Technician("A", 1, 1, (Shift(0, 2000),), frozenset({"ac", "tv"})),
-        Technician("B", 0, 0, (Shift(0, 2000),), frozenset({"ac"})),
-    )
-    problem = grid_problem(LINE, techs, (Job("j1", 2, 10, "ac"), Job("j2", 3, 10, "tv")))
-    once = SolveParams(time_limit_s=5, solution_limit=1)
-    assert planned(problem, once).assignment()["j1"] == "A"
-    previous = Plan(
-        (Route("B", 0, 0, (Stop("j1", 0, 0, 0), Stop("j2", 0, 0, 0)), 0),),
-        (),
-        Figures(0, 0, 0, 0, 0, 0, 0),
-        0,
-        Status.OPTIMAL_OR_FEASIBLE,
-        0.0,
-    )
-    assert planned(problem, once, warm_start=previous).assignment()["j1"] == "B"
-
-
 def _warm(routes: dict[str, list[str]]) -> Plan:
     """A previous plan with these routes (times are not read by a warm start)."""
     return Plan(
@@ -264,6 +243,19 @@ def _warm(routes: dict[str, list[str]]) -> Plan:
         Status.OPTIMAL_OR_FEASIBLE,
         0.0,
     )
+
+
+def test_warm_start_leaves_out_what_a_vehicle_may_no_longer_serve() -> None:
+    """The previous plan had B on j1 then j2; j2 now needs a skill only A has. The warm start keeps
+    j1 with B (a cold start gives it to A, who is nearer) rather than being dropped as a whole."""
+    techs = (
+        Technician("A", 1, 1, (Shift(0, 2000),), frozenset({"ac", "tv"})),
+        Technician("B", 0, 0, (Shift(0, 2000),), frozenset({"ac"})),
+    )
+    problem = grid_problem(LINE, techs, (Job("j1", 2, 10, "ac"), Job("j2", 3, 10, "tv")))
+    once = SolveParams(time_limit_s=5, solution_limit=1)
+    assert planned(problem, once).assignment()["j1"] == "A"
+    assert planned(problem, once, warm_start=_warm({"B": ["j1", "j2"]})).assignment()["j1"] == "B"
 
 
 def _same_slot_problem(technicians: tuple[Technician, ...]) -> DispatchProblem:
