@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.db import transaction
-from dispatch.models import Technician
+from dispatch.models import PlanRoute, Technician, User
 from dispatch.users import add_user
 from tests.conftest import DATA
 from tests.helpers import run_import
@@ -33,6 +33,18 @@ def people(sessions: sessionmaker[Session], settings: Settings) -> dict[str, str
         add_user(session, "tech1", PASSWORD, "technician", NOW, techs[0].external_id)
         add_user(session, "tech2", PASSWORD, "technician", NOW, techs[1].external_id)
     return {"disp": "dispatcher", "boss": "manager", "tech1": "technician", "tech2": "technician"}
+
+
+def account_on_a_route(session: Session, routes: Iterable[PlanRoute]) -> tuple[User, list[PlanRoute]]:
+    """A technician account "walker" for the first route with stops whose technician has no account yet.
+
+    A short plan leaves some technicians without a route, the fixture accounts' included. Returns the account and
+    the routes it could have taken, its own first.
+    """
+    linked = set(session.scalars(select(User.technician_id).where(User.technician_id.is_not(None))))
+    free = [route for route in routes if route.stops and route.technician_id not in linked]
+    assert free, "no technician without an account has a route"
+    return add_user(session, "walker", PASSWORD, "technician", NOW, free[0].technician.external_id), free
 
 
 def csrf_token(html: str) -> str:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.db import transaction
-from dispatch.models import User
+from dispatch.models import PlanVersion, User
 from dispatch.users import issue_token
+from tests.web.conftest import account_on_a_route
 from web.api import route_rules
 
 DAY = "2026-07-06"
@@ -73,20 +74,18 @@ def test_plan_publish_conflict_and_technician_scope(
     url = f"/api/v1/plans/{version['id']}/publish"
     assert client.post(url, json={"revision": 0}, headers=tokens["disp"]).get_json()["status"] == "published"
     assert client.post(url, json={"revision": 0}, headers=tokens["disp"]).status_code == 409
-    with sessions() as session:
-        tech1 = session.scalar(select(User.technician_id).where(User.username == "tech1"))
-        tech2 = session.scalar(select(User.technician_id).where(User.username == "tech2"))
-    own = client.get(f"/api/v1/technicians/{tech1}/route?day={DAY}", headers=tokens["tech1"])
-    other = client.get(f"/api/v1/technicians/{tech2}/route?day={DAY}", headers=tokens["tech1"])
-    assert other.status_code == 403 and own.status_code == 200  # the scenario's first technician works that day
-    if own.status_code == 200:
-        job_id = own.get_json()["stops"][0]["job"]
-        moved = client.post(f"/api/v1/jobs/{job_id}/status", json={"status": "en_route"}, headers=tokens["tech1"])
-        assert moved.status_code == 200 and moved.get_json()["status"] == "en_route"
-        their = [
-            s["job"] for r in version["routes"] if r["technician"] != own.get_json()["technician"] for s in r["stops"]
-        ]
-        assert client.get(f"/api/v1/jobs/{their[0]}", headers=tokens["tech1"]).status_code == 403
+    with transaction(sessions) as session:
+        version_routes = session.get(PlanVersion, version["id"]).routes  # type: ignore[union-attr]
+        walker, (mine, theirs, *_) = account_on_a_route(session, version_routes)
+        token = {"Authorization": f"Bearer {issue_token(walker)}"}
+        own_id, their_id, their_job = mine.technician_id, theirs.technician_id, theirs.stops[0].job_id
+    own = client.get(f"/api/v1/technicians/{own_id}/route?day={DAY}", headers=token)
+    other = client.get(f"/api/v1/technicians/{their_id}/route?day={DAY}", headers=token)
+    assert other.status_code == 403 and own.status_code == 200
+    job_id = own.get_json()["stops"][0]["job"]
+    moved = client.post(f"/api/v1/jobs/{job_id}/status", json={"status": "en_route"}, headers=token)
+    assert moved.status_code == 200 and moved.get_json()["status"] == "en_route"
+    assert client.get(f"/api/v1/jobs/{their_job}", headers=token).status_code == 403
 
 
 def test_cancel_a_job(client: FlaskClient, tokens: dict[str, dict[str, str]]) -> None:

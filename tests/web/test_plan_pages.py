@@ -10,8 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dispatch.db import transaction
 from dispatch.models import Job, PlanVersion, Technician, User
-from tests.web.conftest import csrf_token
+from tests.web.conftest import account_on_a_route, csrf_token
 
 DAY = "2026-07-06"
 
@@ -84,13 +85,11 @@ def test_technician_walks_a_visit_to_completion_and_cannot_reach_others(
     board = client.get(f"/dispatch/plan?day={DAY}&version={version_id}").text
     client.post(f"/dispatch/versions/{version_id}/publish", data={"revision": "0", "csrf_token": csrf_token(board)})
     client.post("/logout", data={"csrf_token": csrf_token(board)})
-    with sessions() as session:
+    with transaction(sessions) as session:
         version = session.get(PlanVersion, version_id)
         assert version is not None
-        users = {u.username: u.technician_id for u in session.scalars(select(User))}
-        mine = next(r for r in version.routes if r.technician_id == users["tech1"]).stops[0].job_id
-        theirs = next(s.job_id for r in version.routes if r.technician_id != users["tech1"] for s in r.stops)
-    sign_in("tech1")
+        mine, theirs = (route.stops[0].job_id for route in account_on_a_route(session, version.routes)[1][:2])
+    sign_in("walker")
     assert client.get(f"/me/jobs/{theirs}").status_code == 403
     page = client.get(f"/me/jobs/{mine}").text
     assert 'id="on-my-way"' in page

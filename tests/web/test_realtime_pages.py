@@ -6,14 +6,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.db import transaction
-from dispatch.models import PlanRoute, User
+from dispatch.models import PlanRoute
 from dispatch.realtime import publish_if_unpublished
 from tests.helpers import at
+from tests.web.conftest import account_on_a_route
 
 
 def test_board_lists_jobs_at_stake(client: FlaskClient, sign_in: Callable[[str], FlaskClient]) -> None:
@@ -35,10 +36,9 @@ def test_route_changed_badge_shows_once(
     sign_in("disp")
     publish_if_unpublished(sessions, replace(settings, replan_time_limit_s=0.5), at("2026-07-06 09:00"))
     with transaction(sessions) as session:
-        tech = session.scalar(select(User.technician_id).where(User.username == "tech1"))
-        moved = session.execute(update(PlanRoute).where(PlanRoute.technician_id == tech).values(changed=True))
-        assert moved.rowcount == 1  # type: ignore[attr-defined]
-    sign_in("tech1")
+        route = account_on_a_route(session, session.scalars(select(PlanRoute)))[1][0]
+        route.changed = True
+    sign_in("walker")
     first = client.get("/me/day?day=2026-07-06").text
     assert 'id="route-changed"' in first
     assert 'id="route-changed"' not in client.get("/me/day?day=2026-07-06").text
