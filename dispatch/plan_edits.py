@@ -99,7 +99,8 @@ def reoptimise(
     created_by: str = "",
     on_solution: Callable[[int], None] | None = None,
 ) -> PlanVersion:
-    """A new draft solved from this one: pinned jobs stay with their technicians, the rest may move."""
+    """A new draft solved from this one: pinned jobs stay with their technicians, the rest may move.
+    `as_of` (the planning moment, simulated in a replay) also dates the version."""
     version = _draft(session, version_id)
     day_problem = build_day_problem(session, version.day, settings, as_of)
     tech_ext = {db: ext for ext, db in day_problem.technician_ids.items()}
@@ -113,7 +114,7 @@ def reoptimise(
     pinned_day = dataclasses.replace(day_problem, problem=problem)
     warm = time_routes(problem, _solver_orders(version, tech_ext, job_ext))
     plan = solve(problem, params or SolveParams(), warm_start=warm, on_solution=on_solution)
-    new = save_version(session, pinned_day, plan, created_by)
+    new = save_version(session, pinned_day, plan, created_by, created_at=as_of)
     new.based_on_id = version.id
     new.note = f"re-optimised from version {version.number} around {len(pins)} pinned job(s)"
     for route in new.routes:

@@ -93,6 +93,16 @@ def test_reoptimising_keeps_pinned_jobs_with_their_technician(
         assert served + len(new.unassigned) == version.figures["served"] + len(version.unassigned)
 
 
+def test_a_reoptimised_version_is_dated_by_its_planning_moment(
+    sessions: sessionmaker[Session], settings: Settings, draft_id: int
+) -> None:
+    """Not by the wall clock: a replay's simulated morning dates its versions."""
+    moment = datetime.combine(DAY, time(9, 5), tzinfo=settings.tz)
+    with transaction(sessions) as session:
+        new = reoptimise(session, settings, draft_id, QUICK, as_of=moment)
+        assert new.created_at == moment
+
+
 def test_published_versions_cannot_be_edited(
     sessions: sessionmaker[Session], settings: Settings, draft_id: int
 ) -> None:
