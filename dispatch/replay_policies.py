@@ -99,6 +99,12 @@ def _match(world: World, now: datetime) -> dict[str, Call]:
     return matched
 
 
+def _shift_end(tech: Crew, now: datetime) -> datetime:
+    """The end of the shift `now` is in (`now` itself off shift): the latest a technician may leave."""
+    shift = tech.shift_at(now)
+    return now if shift is None else tech.shifts[shift].end
+
+
 def _opens_in_shift(tech: Crew, call: Call, now: datetime) -> bool:
     shift = tech.shift_at(now)
     return call.window is None or (shift is not None and call.window[0] < tech.shifts[shift].end)
@@ -220,8 +226,9 @@ class OptimizedPolicy:
             # still fit other work in.
             if call.window is None:
                 return Trip(call, now)
+            # ...but by the shift's end at the latest (no one leaves after it), then wait at the customer.
             drive = timedelta(seconds=world.scenario.travel_s(tech.point, call.point))
-            return Trip(call, max(now, call.window[0] - drive))
+            return Trip(call, max(now, min(call.window[0] - drive, _shift_end(tech, now))))
         return None
 
     def departed(self, tech: Crew, call: Call, now: datetime) -> None:

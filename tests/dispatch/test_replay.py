@@ -50,6 +50,23 @@ def test_optimized_replay_drives_the_production_path(tmp_path: Path) -> None:
     assert all(v["depart"] >= received[v["call"]] for v in result["visits"])
 
 
+def test_an_appointment_after_the_shift_is_reached_by_leaving_before_its_end(tmp_path: Path) -> None:
+    """A window opening after the technician's shift ends: the plan has them leave within the shift and
+    wait at the customer, and the replay's technician does so (leaving at the window's start minus the
+    drive, 17:13, would be after the 17:00 end, and the technician would never leave)."""
+    path, raw = small_scenario(tmp_path, technicians=1, calls=3)
+    shift = raw["technicians"][0]["shifts"][0]
+    shift["end"] = "2026-07-06T17:00:00+08:00"
+    call = raw["calls"][2]  # 17 min from the depot, 80 min long
+    call["window"] = {"start": "2026-07-06T17:30:00+08:00", "end": "2026-07-06T19:00:00+08:00"}
+    raw["calls"] = [call]
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    result = simulate(path, "optimized", replace(Settings(), replan_time_limit_s=0.2), workdir=tmp_path)
+    assert check_replay(raw, result) == []
+    (visit,) = result["visits"]
+    assert visit["depart"] <= shift["end"] and call["window"]["start"] <= visit["start"] <= call["window"]["end"]
+
+
 def test_unknown_policy_is_refused(tmp_path: Path) -> None:
     path, _ = small_scenario(tmp_path, calls=2)
     with pytest.raises(ValueError, match="policy"):
