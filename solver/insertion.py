@@ -105,12 +105,12 @@ class _Pricer:
         if not jobs:
             return 0
         problem, tech = self.problem, self.problem.technicians[t]
-        timing = timed(problem, tech, k, jobs, None, None, None)
+        legs, distance = route_legs(problem, tech, jobs, None)
+        timing = timed(problem, tech, k, jobs, None, None, None, legs)
         if timing is None:
             return None
         depart, stops, back, _ = timing
         weights = problem.weights
-        _, distance = route_legs(problem, tech, jobs, None)
         late = sum(
             cost * max(0, stop.start - bound)
             for stop, j in zip(stops, jobs, strict=True)

@@ -32,15 +32,18 @@ def timed(
     starts: list[int] | None,
     break_start: int | None,
     restock_after: int | None,
+    legs: list[int] | None = None,
 ) -> tuple[int, tuple[Stop, ...], int, tuple[BreakTaken, ...]] | None:
     """The forward schedule of a route, trying break positions near `break_start` first; None if none fits.
+    `legs`: the route's `route_legs`, when the caller has them already.
 
     Without a `break_start` the break is tried first where the route reaches the break's earliest
     start: the first fitting placement is taken, and one at the start of a morning route would keep
     the technician waiting at its first stop until after the break."""
     shift = tech.shifts[shift_index]
     pause = shift.pause if shift.pause is not None and shift.pause.duration > 0 else None
-    legs, _ = route_legs(problem, tech, jobs, restock_after)
+    if legs is None:
+        legs, _ = route_legs(problem, tech, jobs, restock_after)
     route_jobs = [problem.jobs[j] for j in jobs]
     if pause is not None and break_start is None and starts is None:
         unbroken = _simulate(route_jobs, legs, shift, None, None, lenient=True)
@@ -72,7 +75,7 @@ def schedule(
     """
     shift = tech.shifts[shift_index]
     legs, distance = route_legs(problem, tech, jobs, restock_after)
-    simulated = timed(problem, tech, shift_index, jobs, starts, break_start, restock_after)
+    simulated = timed(problem, tech, shift_index, jobs, starts, break_start, restock_after, legs)
     if simulated is None and lenient:
         simulated = _lenient(problem, tech, shift_index, jobs, legs)
     if simulated is None:
