@@ -45,9 +45,13 @@ def timed(
     if legs is None:
         legs, _ = route_legs(problem, tech, jobs, restock_after)
     route_jobs = [problem.jobs[j] for j in jobs]
-    if pause is not None and break_start is None and starts is None:
-        unbroken = _simulate(route_jobs, legs, shift, None, None, lenient=True)
-        if unbroken is not None:
+    if pause is not None:
+        # A break only delays what follows it: a route that fails without one fails with every
+        # placement, and trying them all costs a dozen simulations.
+        unbroken = _simulate(route_jobs, legs, shift, None, None)
+        if unbroken is None:
+            return None
+        if break_start is None and starts is None:
             starts, break_start = [stop.start for stop in unbroken[1]], pause.earliest
     for placement in _break_options(pause, break_start, starts, legs, shift):
         simulated = _simulate(route_jobs, legs, shift, pause, placement)
@@ -190,6 +194,9 @@ def _earliest_start(job: Job, ready: int, lenient: bool = False) -> int | None:
         return job.pin_start if job.pin_start >= ready else (ready if lenient else None)
     if not job.windows:
         return ready
+    if len(job.windows) == 1:
+        window = job.windows[0]
+        return max(ready, window.start) if ready <= window.end else (ready if lenient else None)
     for window in sorted(job.windows, key=lambda w: w.start):
         if ready <= window.end:
             return max(ready, window.start)
