@@ -9,14 +9,13 @@ rules (`solver.schedule.timed`), so what it adds is as feasible as what OR-Tools
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from solver.prechecks import Candidate
 from solver.problem import DispatchProblem, Job
-from solver.schedule import timed
+from solver.schedule import route_legs, timed
 
 
 @dataclass
@@ -101,17 +100,12 @@ class _Pricer:
     def __init__(self, problem: DispatchProblem, bounds: Sequence[Sequence[tuple[int, int]]]) -> None:
         self.problem = problem
         self.bounds = bounds
-        # Python lists: reading a numpy matrix one element at a time costs more than the timing.
-        self.duration: list[list[int]] = problem.duration.tolist()
-        self.distance: list[list[int]] = problem.distance.tolist()
 
     def __call__(self, t: int, k: int, jobs: list[int]) -> int | None:
         if not jobs:
             return 0
         problem, tech = self.problem, self.problem.technicians[t]
-        places = [tech.start_location, *(problem.jobs[j].location for j in jobs), tech.end_location]
-        legs = [self.duration[a][b] for a, b in itertools.pairwise(places)]
-        distance = sum(self.distance[a][b] for a, b in itertools.pairwise(places))
+        legs, distance = route_legs(problem, tech, jobs, None)
         timing = timed(problem, tech, k, jobs, None, None, None, legs)
         if timing is None:
             return None

@@ -8,6 +8,7 @@ locations. To make a variant, call `replace()` rather than changing anything in 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -198,6 +199,16 @@ class DispatchProblem:
             if t.id == technician_id:
                 return t
         raise KeyError(technician_id)
+
+    # Python lists of the matrices: reading a numpy matrix one element at a time costs more than timing
+    # a route, which reads it once per leg (computed once per problem, on first use).
+    @functools.cached_property
+    def duration_rows(self) -> list[list[int]]:
+        return self.duration.tolist()
+
+    @functools.cached_property
+    def distance_rows(self) -> list[list[int]]:
+        return self.distance.tolist()
 
     @property
     def horizon(self) -> int:

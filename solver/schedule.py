@@ -16,11 +16,18 @@ def route_legs(
 ) -> tuple[list[int], int]:
     """Travel time of each leg of the route (via the restock place after job `restock_after`) and its distance."""
     places = [tech.start_location] + [problem.jobs[j].location for j in jobs] + [tech.end_location]
+    durations, distances = problem.duration_rows, problem.distance_rows
     legs, distance = [], 0
     for gap, (a, b) in enumerate(itertools.pairwise(places)):
-        via = [a, b] if restock_after is None or gap != restock_after + 1 else [a, tech.restock_location, b]
-        legs.append(sum(int(problem.duration[x, y]) for x, y in itertools.pairwise(via)))
-        distance += sum(int(problem.distance[x, y]) for x, y in itertools.pairwise(via))
+        if restock_after is not None and gap == restock_after + 1:  # via the restock place
+            via = tech.restock_location
+            if via is None:
+                raise ValueError(f"technician {tech.id} restocks but has no restock location")
+            legs.append(durations[a][via] + durations[via][b])
+            distance += distances[a][via] + distances[via][b]
+        else:
+            legs.append(durations[a][b])
+            distance += distances[a][b]
     return legs, distance
 
 
@@ -194,10 +201,8 @@ def _earliest_start(job: Job, ready: int, lenient: bool = False) -> int | None:
         return job.pin_start if job.pin_start >= ready else (ready if lenient else None)
     if not job.windows:
         return ready
-    if len(job.windows) == 1:
-        window = job.windows[0]
-        return max(ready, window.start) if ready <= window.end else (ready if lenient else None)
-    for window in sorted(job.windows, key=lambda w: w.start):
+    windows = job.windows if len(job.windows) == 1 else sorted(job.windows, key=lambda w: w.start)
+    for window in windows:
         if ready <= window.end:
             return max(ready, window.start)
     return ready if lenient else None
