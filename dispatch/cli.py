@@ -29,7 +29,7 @@ from dispatch.models import JobStatus, Priority, Role, User
 from dispatch.plans import day_revision, plan_day, publish
 from dispatch.sample import generate_history, scenario_name
 from dispatch.scheduling import make_scheduler
-from dispatch.simulate_cli import check_replay_command, simulate_command
+from dispatch.simulate_cli import check_replay_command, reshuffle_durations_command, simulate_command
 from dispatch.store import JobFilter, list_jobs
 from dispatch.users import add_user, issue_token
 from solver import SolveParams
@@ -337,6 +337,7 @@ def sample(env: Env, scenario_file: Path, out: Path, days: int, seed: int) -> No
 main.add_command(bench)
 main.add_command(simulate_command)
 main.add_command(check_replay_command)
+main.add_command(reshuffle_durations_command)
 
 
 @main.group()

@@ -8,8 +8,10 @@ at a stop, which received call to go to and when.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import itertools
+import random
 import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -170,6 +172,21 @@ def parse_scenario(raw: dict[str, Any]) -> Scenario:
         matrix.distance_m,
         raw,
     )
+
+
+def reshuffled_durations(raw: dict[str, Any], seed: int) -> dict[str, Any]:
+    """A copy of a `dispatch-scenario/1` object whose visits overrun differently: each call keeps its
+    estimate, and the calls' ratios of actual to estimated length are dealt out again in a seeded
+    order. Same calls, crew and overall spread of overruns; which visit overruns changes. A replay
+    follows its overruns closely (one change moves the late calls around), so a policy is judged on
+    several such copies, not on one day. The name gets `-d<seed>`."""
+    variant = copy.deepcopy(raw)
+    ratios = [c["actual_duration_min"] / c["duration_min"] for c in variant["calls"]]
+    random.Random(seed).shuffle(ratios)
+    for call, ratio in zip(variant["calls"], ratios, strict=True):
+        call["actual_duration_min"] = max(1, round(call["duration_min"] * ratio))
+    variant["name"] = f"{raw['name']}-d{seed}"
+    return variant
 
 
 def _shift(s: dict[str, Any]) -> WorkShift:

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from dispatch.config import Settings
+from dispatch.replay import reshuffled_durations
 from dispatch.replay_check import check_files
 from dispatch.replay_policies import POLICIES, simulate
 
@@ -82,3 +83,16 @@ def check_replay_command(scenario: Path, result: Path) -> None:
     if violations:
         raise click.exceptions.Exit(1)
     click.echo("no violations")
+
+
+@click.command(name="reshuffle-durations")
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--seed", type=int, required=True, help="Which dealing of the overruns.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def reshuffle_durations_command(scenario: Path, seed: int, out: Path) -> None:
+    """Write a copy of SCENARIO whose visits overrun differently (see dispatch.replay.reshuffled_durations),
+    to replay and check like any scenario."""
+    raw = json.loads(scenario.read_text(encoding="utf-8"))
+    variant = reshuffled_durations(raw, seed)
+    out.write_text(json.dumps(variant, ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(f"{variant['name']}: {len(variant['calls'])} calls written to {out}")
