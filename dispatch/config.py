@@ -57,6 +57,9 @@ class Settings:
     # take at most 1.5 times their estimate). The replay's technicians keep the same rule (replay.BREAK_MARGIN,
     # where the choice of 1.5 is measured).
     break_guard: float = 1.5
+    # A call's 6-hour target as a deadline in plans: reached by then or left out and flagged, not planned
+    # a few minutes late (see dispatch.planning._job, where it is measured).
+    target_as_deadline: bool = True
     # Map tiles for the dispatcher's map (empty: no tiles, routes on a blank map, works offline);
     # `tile_datum` gcj02 for Chinese providers, whose tiles are in GCJ-02 coordinates.
     tile_url: str = ""

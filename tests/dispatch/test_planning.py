@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pytest
@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.config import Settings
 from dispatch.models import Job, Technician
-from dispatch.planning import DAY_WEIGHTS, LEFT_FOR_LATER, PlanningError, build_day_problem, on_shift
+from dispatch.planning import (
+    DAY_WEIGHTS,
+    LEFT_FOR_LATER,
+    PlanningError,
+    TechnicianStart,
+    build_day_problem,
+    on_shift,
+)
 from solver import DispatchProblem, SolveParams, check, solve
 from solver import Job as SolverJob
 from solver import Shift as SolverShift
@@ -124,6 +131,36 @@ def test_a_target_already_missed_costs_nothing_while_the_promise_still_runs(
     assert (lost.target, weights.target_late) not in lateness_bounds(lost, weights, 0, horizon)
     kept = planned[ahead.external_id]
     assert kept.target_priced and kept.target == round((ahead.target_at - problem.origin).total_seconds())
+
+
+def test_a_target_still_ahead_is_a_deadline(scenario: sessionmaker[Session], settings: Settings) -> None:
+    """Ten minutes before a call's target, everyone free at their depot and none ten minutes away:
+    with the target as a deadline the call is left out (it would be late whoever went); without it,
+    the plan sends someone to arrive past the target. A call whose target is gone has no deadline."""
+    with scenario() as session:
+        calls = session.scalars(select(Job).where(Job.window_start.is_(None)).order_by(Job.received_at)).all()
+        call = calls[20]
+        as_of = call.target_at - timedelta(minutes=10)
+        day = as_of.astimezone(settings.tz).date()
+        crew = [t for t, span in on_shift(session, day, settings) if span.start <= as_of < span.end]
+        present = {t.id: TechnicianStart(t.depot.lat, t.depot.lon, as_of, True) for t in crew}
+        gone = next(j for j in calls if j.target_at <= as_of < j.promise_at)
+        problems = {
+            deadline: build_day_problem(
+                session, day, replace(settings, target_as_deadline=deadline), as_of=as_of, present=present
+            ).problem
+            for deadline in (True, False)
+        }
+    target_s = round((call.target_at - datetime.combine(day, time(0), tzinfo=settings.tz)).total_seconds())
+    held = {j.id: j for j in problems[True].jobs}
+    assert held[call.external_id].windows[0].end == target_s and held[gone.external_id].windows == ()
+    assert all(j.windows == () for j in problems[False].jobs if j.id in (call.external_id, gone.external_id))
+    alone = {d: replace(p, jobs=tuple(j for j in p.jobs if j.id == call.external_id)) for d, p in problems.items()}
+    plans = {deadline: solve(problem, SolveParams(time_limit_s=1)) for deadline, problem in alone.items()}
+    assert all(check(alone[d], plans[d]) == [] for d in plans)
+    assert [u.job for u in plans[True].unassigned] == [call.external_id] and not plans[True].assignment()
+    (late,) = [s for r in plans[False].routes for s in r.stops]
+    assert late.job == call.external_id and late.arrival > target_s
 
 
 def test_what_a_job_stakes_on_todays_plan(scenario: sessionmaker[Session], settings: Settings) -> None:
