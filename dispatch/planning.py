@@ -157,7 +157,7 @@ def build_day_problem(
     closed_by = origin if as_of is None else max(origin, as_of)
     next_morning = datetime.combine(day + timedelta(days=1), NEXT_MORNING, tzinfo=settings.tz)
     solver_jobs = tuple(
-        _job(job, len(depots) + i, seconds, closed_by, next_morning, settings.target_as_deadline)
+        _job(job, len(depots) + i, seconds, closed_by, next_morning, target_as_deadline=settings.target_as_deadline)
         for i, job in enumerate(jobs)
     )
     problem = DispatchProblem(matrix.distance_m, matrix.duration_s, technicians, solver_jobs, DAY_WEIGHTS)
@@ -209,7 +209,8 @@ def _job(
     to_s: Callable[[datetime], int],
     closed_by: datetime,
     next_morning: datetime,
-    target_as_deadline: bool = False,
+    *,
+    target_as_deadline: bool,
 ) -> SolverJob:
     """The solver's job. An appointment whose window closed (before `closed_by`) unserved is still
     owed a visit: it goes in without a window, already late against the window's end.
