@@ -173,6 +173,7 @@ def _store(
     out = removed | earlier_removals
     for u in plan.unassigned:
         job_id = day_problem.job_ids[u.job]
-        version.unassigned.append(PlanUnassigned(job_id=job_id, reason=REMOVED if job_id in out else u.reason.value))
+        reason = REMOVED if job_id in out else day_problem.reason(u)
+        version.unassigned.append(PlanUnassigned(job_id=job_id, reason=reason))
     version.figures = figures_of(plan)
     session.flush()

@@ -22,7 +22,7 @@ from dispatch.errors import DispatchError
 from dispatch.geo import TravelModel
 from dispatch.models import Depot, Job, JobStatus, Priority, StockLevel, Technician, Visit
 from dispatch.roster import ShiftSpan, shift_on
-from solver import Break, DispatchProblem, Shift, Weights, Window
+from solver import Break, DispatchProblem, Reason, Shift, Unassigned, Weights, Window
 from solver import Job as SolverJob
 from solver import Technician as SolverTechnician
 
@@ -41,6 +41,8 @@ NEXT_MORNING = time(10, 0)
 # The drop-cost share of a job that loses nothing by waiting: still far above any route's cost, so it is
 # served whenever the day has room, but after the jobs that would lose their target or promise.
 LEFT_FOR_LATER = 0.05
+# Why a call held to its target as a deadline is left out when no shift can reach it by then.
+TARGET_UNREACHABLE = "no shift can reach it by its target"
 PRIORITY_WEIGHT = {Priority.NORMAL.value: 1.0, Priority.URGENT.value: 2.0, Priority.COMPLAINT.value: 3.0}
 
 
@@ -68,10 +70,18 @@ class DayProblem:
     technician_ids: dict[str, int]  # solver technician id -> technician.id
     job_ids: dict[str, int]  # solver job id -> job.id
     skipped: dict[int, str]  # job.id -> why it is not in the problem
+    held_to_target: frozenset[str] = frozenset()  # solver job ids whose window is the call's target
 
     def at(self, seconds: int) -> datetime:
         """The aware datetime of a solver time."""
         return datetime.fromtimestamp(self.origin.timestamp() + seconds, tz=self.origin.tzinfo)
+
+    def reason(self, left_out: Unassigned) -> str:
+        """Why the plan leaves a job out, in the dispatcher's terms: a call without an appointment
+        that no shift can reach is out for its target, not for a window."""
+        if left_out.reason == Reason.WINDOW_UNREACHABLE and left_out.job in self.held_to_target:
+            return TARGET_UNREACHABLE
+        return left_out.reason.value
 
 
 def plannable_jobs(session: Session, day: date, settings: Settings, as_of: datetime | None = None) -> list[Job]:
@@ -168,6 +178,7 @@ def build_day_problem(
         {tech.external_id: tech.id for tech, _ in crew},
         {job.external_id: job.id for job in jobs},
         skipped,
+        frozenset(j.id for j, job in zip(solver_jobs, jobs, strict=True) if j.windows and job.window_end is None),
     )
 
 

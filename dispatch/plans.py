@@ -98,7 +98,7 @@ def save_version(
     )
     version.routes = route_rows(day_problem, plan)
     version.unassigned = [
-        PlanUnassigned(job_id=day_problem.job_ids[u.job], reason=u.reason.value) for u in plan.unassigned
+        PlanUnassigned(job_id=day_problem.job_ids[u.job], reason=day_problem.reason(u)) for u in plan.unassigned
     ] + [PlanUnassigned(job_id=job_id, reason=reason) for job_id, reason in day_problem.skipped.items()]
     _ensure_day(session, day_problem.day)
     session.add(version)

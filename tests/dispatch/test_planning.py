@@ -15,6 +15,7 @@ from dispatch.models import Job, Technician
 from dispatch.planning import (
     DAY_WEIGHTS,
     LEFT_FOR_LATER,
+    TARGET_UNREACHABLE,
     PlanningError,
     TechnicianStart,
     build_day_problem,
@@ -145,12 +146,13 @@ def test_a_target_still_ahead_is_a_deadline(scenario: sessionmaker[Session], set
         crew = [t for t, span in on_shift(session, day, settings) if span.start <= as_of < span.end]
         present = {t.id: TechnicianStart(t.depot.lat, t.depot.lon, as_of, True) for t in crew}
         gone = next(j for j in calls if j.target_at <= as_of < j.promise_at)
-        problems = {
+        day_problems = {
             deadline: build_day_problem(
                 session, day, replace(settings, target_as_deadline=deadline), as_of=as_of, present=present
-            ).problem
+            )
             for deadline in (True, False)
         }
+    problems = {deadline: day_problem.problem for deadline, day_problem in day_problems.items()}
     target_s = round((call.target_at - datetime.combine(day, time(0), tzinfo=settings.tz)).total_seconds())
     held = {j.id: j for j in problems[True].jobs}
     assert held[call.external_id].windows[0].end == target_s and held[gone.external_id].windows == ()
@@ -159,6 +161,10 @@ def test_a_target_still_ahead_is_a_deadline(scenario: sessionmaker[Session], set
     plans = {deadline: solve(problem, SolveParams(time_limit_s=1)) for deadline, problem in alone.items()}
     assert all(check(alone[d], plans[d]) == [] for d in plans)
     assert [u.job for u in plans[True].unassigned] == [call.external_id] and not plans[True].assignment()
+    # The dispatcher reads that the call is out for its target: it has no appointment window.
+    assert call.external_id in day_problems[True].held_to_target and not day_problems[False].held_to_target
+    assert gone.external_id not in day_problems[True].held_to_target
+    assert day_problems[True].reason(plans[True].unassigned[0]) == TARGET_UNREACHABLE
     (late,) = [s for r in plans[False].routes for s in r.stops]
     assert late.job == call.external_id and late.arrival > target_s
 

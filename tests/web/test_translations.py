@@ -9,6 +9,7 @@ from babel.messages.extract import extract_from_dir
 
 from dispatch.models import JobStatus, Outcome, PlanStatus, Satisfaction
 from dispatch.plan_edits import REMOVED
+from dispatch.planning import TARGET_UNREACHABLE
 from solver import Reason
 from web.i18n import read_catalogue
 
@@ -30,6 +31,11 @@ def test_every_string_and_status_is_translated() -> None:
     translated = {m.id for m in catalogue if m.id and m.string}
     shown = _source_strings() | {s.value for s in JobStatus} | {s.value for s in PlanStatus}
     shown |= set(re.findall(r'Violation\(\s*"(\w+)"', (WEB.parent / "solver" / "check.py").read_text())) - {"figures"}
-    shown |= {r.value for r in Reason} | {REMOVED} | {o.value for o in Outcome} | {s.value for s in Satisfaction}
+    shown |= (
+        {r.value for r in Reason}
+        | {REMOVED, TARGET_UNREACHABLE}
+        | {o.value for o in Outcome}
+        | {s.value for s in Satisfaction}
+    )
     assert len(shown) > 40
     assert sorted(shown - translated) == []
