@@ -302,6 +302,7 @@ class _RoutingModel:
         self.problem = problem
         self.layout = layout
         self.allowed: dict[int, set[int]] = {}  # job node -> the vehicles that may serve it
+        self._closed = False  # closed once, by the first routes read in
         n_vehicles = len(layout.vehicles)
         starts = [layout.start_node(v) for v in range(n_vehicles)]
         ends = [layout.end_node(v) for v in range(n_vehicles)]
@@ -517,7 +518,13 @@ class _RoutingModel:
         initial = None
         search.time_limit.FromMilliseconds(max(100, round(seconds * READ_SHARE * 1000)))  # for reading
         if warm_start is not None:
-            initial = self._initial(self._orders_of(warm_start), search)
+            orders = self._orders_of(warm_start)
+            initial = self._initial(orders, search)
+            if initial is None:
+                # A route that no longer fits as it was (a visit overran past the next one's window)
+                # makes OR-Tools refuse the whole plan, and a cold search in what is left of the
+                # limit rarely matches it: keep, route by route, the jobs that still fit.
+                initial = self._initial(self._still_fitting(orders), search)
         elif seeded is not None:
             initial = self._initial(self._seeded_orders(seeded), search)
         left = seconds - (time.perf_counter() - began)  # reading the routes took part of it
@@ -560,12 +567,27 @@ class _RoutingModel:
             orders.append([n for n in nodes if v in self.allowed[n]])
         return orders
 
+    def _still_fitting(self, orders: list[list[int]]) -> list[list[int]]:
+        """Each vehicle's job nodes without those its route can no longer reach in time, by the
+        schedule rules (`_feasible_prefix_order`)."""
+        node_of = {j: node for node, j in enumerate(self.layout.jobs)}
+        fitting = []
+        for v, order in enumerate(orders):
+            t, k = self.layout.vehicles[v]
+            restock = self.layout.restock.get(v, RESTOCK)  # a restocking node only where there is one
+            jobs = [RESTOCK if node == restock else self.layout.jobs[node] for node in order]
+            kept = _feasible_prefix_order(self.problem, self.problem.technicians[t], k, jobs)
+            fitting.append([restock if j == RESTOCK else node_of[j] for j in kept])
+        return fitting
+
     def _initial(self, orders: list[list[int]], search: pywrapcp.RoutingSearchParameters) -> pywrapcp.Assignment | None:
         """An assignment from job nodes per vehicle; None when OR-Tools finds it infeasible.
 
         Closed with the search's parameters so that reading the routes obeys its time limit: placing
         the breaks of routes that no longer fit (starts and breaks moved on) can search for minutes."""
-        self.routing.CloseModelWithParameters(search)
+        if not self._closed:
+            self.routing.CloseModelWithParameters(search)
+            self._closed = True
         routes = [[self.manager.NodeToIndex(node) for node in order] for order in orders]
         return self.routing.ReadAssignmentFromRoutes(routes, True)
 

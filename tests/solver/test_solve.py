@@ -258,6 +258,17 @@ def test_warm_start_leaves_out_what_a_vehicle_may_no_longer_serve() -> None:
     assert planned(problem, once, warm_start=_warm({"B": ["j1", "j2"]})).assignment()["j1"] == "B"
 
 
+def test_a_warm_route_that_no_longer_fits_keeps_what_still_does() -> None:
+    """The previous plan had B on j1 then the appointment j2, whose window now closes before B could
+    get there after j1 (OR-Tools then refuses the whole warm start). The warm start keeps j1 with B
+    anyway; a cold start gives j1 to A, who is nearer, and j2 too."""
+    techs = (Technician("A", 1, 1, (Shift(0, 2000),)), Technician("B", 0, 0, (Shift(0, 2000),)))
+    problem = grid_problem(LINE, techs, (Job("j1", 2, 10), Job("j2", 5, 10, windows=(Window(0, 350),))))
+    once = SolveParams(time_limit_s=5, solution_limit=1)
+    assert planned(problem, once).assignment() == {"j1": "A", "j2": "A"}
+    assert planned(problem, once, warm_start=_warm({"B": ["j1", "j2"]})).assignment()["j1"] == "B"
+
+
 def _same_slot_problem(technicians: tuple[Technician, ...]) -> DispatchProblem:
     """Two jobs 100 m apart with the same 250-300 s window: one technician can reach only one of them."""
     jobs = (Job("a", 1, 50, windows=(Window(250, 300),)), Job("b", 2, 50, windows=(Window(250, 300),)))
