@@ -25,6 +25,7 @@ from dispatch.benchmarks.runner import (
     scale_report,
 )
 from dispatch.config import Settings, data_dir
+from dispatch.hindsight import DEADLINES, plan_in_hindsight
 from dispatch.realtime_bench import replan_report, replay_report, run_replay, time_replans, urgent_on_target
 from dispatch.replay_check import check_replay
 
@@ -280,3 +281,32 @@ def replay(scenarios: tuple[Path, ...], replan_time_limit: float | None, report_
     limit = settings.replan_time_limit_s
     text += f"\nRe-plan solver time limit {limit:g} s; every result re-checked by the independent replay checker.\n"
     _publish(report_file, "Replay", text)
+
+
+@bench.command()
+@click.argument("scenarios", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--time-limit", default=120.0, show_default=True, help="Solver seconds per scenario and deadline.")
+@click.option("--overtime-cap", default=180.0, show_default=True, help="Minutes of overtime a shift may take.")
+@_report_option
+def hindsight(scenarios: tuple[Path, ...], time_limit: float, overtime_cap: float, report_file: Path | None) -> None:
+    """The scenarios (default: the shipped two) planned in hindsight, every call and every visit's real
+    length known: how many calls one plan reaches by their target, and by their promise. A reference
+    for the replay's rates, not a policy."""
+    paths = list(scenarios) or [data_dir() / "scenarios" / f"guangzhou-{n}.json" for n in ("normal", "peak")]
+    lines = [
+        "| scenario | deadline | calls reached | rate | km | checker |",
+        "|---|---|---|---|---|---|",
+    ]
+    for path in paths:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        for deadline in DEADLINES:
+            found = plan_in_hindsight(raw, deadline, time_limit, overtime_cap)
+            broken = "sound" if found.violations == 0 else f"{found.violations} violation(s)"
+            lines.append(
+                f"| {raw['name']} | {deadline} | {found.reached} of {found.calls} | {found.rate:.3f} "
+                f"| {found.travel_km:,.0f} | {broken} |"
+            )
+            click.echo(lines[-1], err=True)
+    command = f"dispatch bench hindsight --time-limit {time_limit:g} --overtime-cap {overtime_cap:g}"
+    text = f"`{command}` ({machine()})\n\n" + "\n".join(lines) + "\n"
+    _publish(report_file, "Hindsight", text)
