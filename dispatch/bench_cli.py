@@ -303,7 +303,7 @@ def hindsight(scenarios: tuple[Path, ...], time_limit: float, overtime_cap: floa
             found = plan_in_hindsight(raw, deadline, time_limit, overtime_cap)
             broken = "sound" if found.violations == 0 else f"{found.violations} violation(s)"
             lines.append(
-                f"| {raw['name']} | {deadline} | {found.reached} of {found.calls} | {found.rate:.3f} "
+                f"| {path.stem} | {deadline} | {found.reached} of {found.calls} | {found.rate:.3f} "
                 f"| {found.travel_km:,.0f} | {broken} |"
             )
             click.echo(lines[-1], err=True)

@@ -38,13 +38,13 @@ def test_no_call_is_reached_before_it_was_received(tmp_path: Path) -> None:
 
 
 def test_bench_hindsight_writes_its_section(tmp_path: Path) -> None:
-    path, raw = small_scenario(tmp_path, technicians=3, calls=5)
+    path, _ = small_scenario(tmp_path, technicians=3, calls=5)
     report = tmp_path / "BENCH.md"
     outcome = CliRunner().invoke(
         main, ["bench", "hindsight", str(path), "--time-limit", "1", "--report", str(report)], catch_exceptions=False
     )
     assert outcome.exit_code == 0, outcome.output
     text = report.read_text(encoding="utf-8")
-    rows = [line for line in text.splitlines() if line.startswith(f"| {raw['name']} |")]
+    rows = [line for line in text.splitlines() if line.startswith(f"| {path.stem} |")]
     assert [row.split(" | ")[1] for row in rows] == ["target", "promise"]
     assert all(row.endswith("| sound |") for row in rows)  # the plan checker found nothing broken
