@@ -308,5 +308,10 @@ def hindsight(scenarios: tuple[Path, ...], time_limit: float, overtime_cap: floa
             )
             click.echo(lines[-1], err=True)
     command = f"dispatch bench hindsight --time-limit {time_limit:g} --overtime-cap {overtime_cap:g}"
-    text = f"`{command}` ({machine()})\n\n" + "\n".join(lines) + "\n"
+    about = (
+        "Each scenario planned in one solve knowing every call and every visit's real length: the calls the "
+        "plan reaches by their target, and by their promise (an appointment by its window's end). A "
+        "reference for the replay's rates, not a policy; checker: the independent plan checker's verdict."
+    )
+    text = f"`{command}` ({machine()})\n\n{about}\n\n" + "\n".join(lines) + "\n"
     _publish(report_file, "Hindsight", text)
