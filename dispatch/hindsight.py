@@ -10,11 +10,12 @@ comes in, where the replay lets it leave only once the call is received.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from dispatch.geo import TravelModel
+from dispatch.replay import Call, WorkShift, parse_scenario
 from solver import Break, DispatchProblem, Job, Plan, Shift, SolveParams, Technician, Weights, Window, check, solve
 
 DEADLINES = ("target", "promise")
@@ -36,56 +37,46 @@ class Hindsight:
 
 
 def hindsight_problem(raw: dict[str, Any], deadline: str, overtime_cap_min: float) -> DispatchProblem:
-    """The whole scenario as one problem: times in seconds from its start, real visit lengths, each
-    call's window from its receipt to its deadline (an appointment: its own window, from receipt)."""
+    """The whole scenario, as the replay reads it, in one problem: times in seconds from its start, real
+    visit lengths, each call's window from its receipt to its deadline (an appointment: its own window,
+    from receipt)."""
     if deadline not in DEADLINES:
         raise ValueError(f"deadline must be one of {DEADLINES}, not {deadline!r}")
-    origin = datetime.fromisoformat(raw["start"])
+    scenario = parse_scenario(raw)
 
-    def seconds(moment: str) -> int:
-        return max(0, round((datetime.fromisoformat(moment) - origin).total_seconds()))
+    def seconds(moment: datetime) -> int:
+        return max(0, round((moment - scenario.start).total_seconds()))
 
-    depots = {d["id"]: i for i, d in enumerate(raw["depots"])}
-    points = [(d["lat"], d["lon"]) for d in raw["depots"]]
-    points += [(c["customer"]["lat"], c["customer"]["lon"]) for c in raw["calls"]]
-    matrix = TravelModel(road_factor=raw["travel"]["road_factor"], speed_kmh=raw["travel"]["speed_kmh"]).matrix(points)
     cap = round(overtime_cap_min * 60)
     technicians = tuple(
         Technician(
-            t["id"],
-            depots[t["depot"]],
-            depots[t["depot"]],
-            tuple(_shift(s, seconds, cap) for s in t["shifts"]),
-            skills=frozenset(t["skills"]),
+            crew.id,
+            crew.depot_point,
+            crew.depot_point,
+            tuple(_shift(shift, seconds, cap) for shift in crew.shifts),
+            skills=crew.skills,
         )
-        for t in raw["technicians"]
+        for crew in scenario.crew
     )
-    hours = raw["sla"][f"{deadline}_hours"]
     jobs = tuple(
-        Job(
-            c["id"],
-            len(depots) + i,
-            int(c["actual_duration_min"]) * 60,
-            skill=f"{c['product']}:{c['job_type']}",
-            windows=(_window(c, seconds, hours),),
-        )
-        for i, c in enumerate(raw["calls"])
+        Job(call.id, call.point, call.actual_min * 60, skill=call.skill, windows=(_window(call, seconds, deadline),))
+        for call in scenario.calls
     )
-    return DispatchProblem(matrix.distance_m, matrix.duration_s, technicians, jobs, Weights(balance=0))
+    return DispatchProblem(scenario.distance_m, scenario.duration_s, technicians, jobs, Weights(balance=0))
 
 
-def _shift(shift: dict[str, Any], seconds: Any, cap: int) -> Shift:
-    pause = shift.get("break")
-    rest = Break(int(pause["minutes"]) * 60, seconds(pause["earliest"]), seconds(pause["latest"])) if pause else None
-    return Shift(seconds(shift["start"]), seconds(shift["end"]), rest, cap)
+def _shift(shift: WorkShift, seconds: Callable[[datetime], int], cap: int) -> Shift:
+    rest = None
+    if shift.break_earliest is not None and shift.break_latest is not None:
+        rest = Break(shift.break_minutes * 60, seconds(shift.break_earliest), seconds(shift.break_latest))
+    return Shift(seconds(shift.start), seconds(shift.end), rest, cap)
 
 
-def _window(call: dict[str, Any], seconds: Any, hours: float) -> Window:
-    received = seconds(call["received_at"])
-    if call.get("window"):
-        return Window(max(received, seconds(call["window"]["start"])), seconds(call["window"]["end"]))
-    due = datetime.fromisoformat(call["received_at"]) + timedelta(hours=hours)
-    return Window(received, seconds(due.isoformat()))
+def _window(call: Call, seconds: Callable[[datetime], int], deadline: str) -> Window:
+    received = seconds(call.received_at)
+    if call.window is not None:
+        return Window(max(received, seconds(call.window[0])), seconds(call.window[1]))
+    return Window(received, seconds(call.target if deadline == "target" else call.promise))
 
 
 def plan_in_hindsight(
