@@ -283,16 +283,16 @@ class World:
     def _break_first(self, tech: Crew, shift_index: int, trip: Trip | None) -> bool:
         """Take the shift's break here and now once its window is open (a visit cannot be interrupted,
         so it comes before the next trip); before the window, wait for it rather than start a trip
-        that could run past its latest start."""
+        that could run past its latest start. Waiting, the technician stays free: a re-plan meanwhile
+        may give them a shorter visit that fits before the break (held busy until the break, a
+        technician whose next stop was an afternoon appointment idled from 08:00 to 11:30 while the
+        plans gave them the morning's calls)."""
         shift = tech.shifts[shift_index]
         if shift.break_earliest is None or shift.break_latest is None or shift_index in tech.breaks_taken:
             return False
         if self.now < shift.break_earliest:
-            if trip is None or self._trip_end(tech, trip) <= shift.break_latest:
-                return False
-            tech.busy_until = shift.break_earliest
-            self._at(shift.break_earliest, "wake", tech)
-            return True
+            # The world wakes everyone at the break's earliest start (see __post_init__).
+            return trip is not None and self._trip_end(tech, trip) > shift.break_latest
         end = self.now + timedelta(minutes=shift.break_minutes)
         self.breaks.append({"technician": tech.id, "start": _iso(self.now), "end": _iso(end)})
         self.policy.took_break(tech, self.now, end)

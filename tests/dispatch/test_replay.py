@@ -68,6 +68,25 @@ def test_an_appointment_after_the_shift_is_reached_by_leaving_before_its_end(tmp
     assert visit["depart"] <= shift["end"] and call["window"]["start"] <= visit["start"] <= call["window"]["end"]
 
 
+def test_a_technician_waiting_for_the_break_still_takes_a_call_planned_before_it(tmp_path: Path) -> None:
+    """The technician's only stop at 08:00 is an afternoon install that could run past the break's
+    latest start, so they wait at the depot; a call received at 09:00 is planned before the break, and
+    they leave for it at once rather than idle until 11:30 (held busy until the break, they left at
+    12:15, after it)."""
+    path, raw = small_scenario(tmp_path, technicians=1, calls=3)
+    install, call = raw["calls"][2], raw["calls"][1]
+    install.update(received_at="2026-07-06T07:30:00+08:00", duration_min=130, actual_duration_min=130)
+    install["window"] = {"start": "2026-07-06T13:00:00+08:00", "end": "2026-07-06T17:00:00+08:00"}
+    call["received_at"] = "2026-07-06T09:00:00+08:00"
+    raw["calls"] = [install, call]
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    result = simulate(path, "optimized", replace(Settings(), replan_time_limit_s=0.2), workdir=tmp_path)
+    assert check_replay(raw, result) == []
+    visits = {v["call"]: v for v in result["visits"]}
+    assert visits[call["id"]]["depart"] < "2026-07-06T09:30:00+08:00"
+    assert visits[install["id"]]["arrival"] <= install["window"]["end"]
+
+
 def test_unknown_policy_is_refused(tmp_path: Path) -> None:
     path, _ = small_scenario(tmp_path, calls=2)
     with pytest.raises(ValueError, match="policy"):
